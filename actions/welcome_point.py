@@ -1,0 +1,168 @@
+"""Find the Welcome Point for the user's place (location, postcode or district name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import Resources, buttons_json, city_of, provenance_line, state_of, translator
+from bot.core.types import Button
+from bot.i18n import Translator
+from bot.kb.model import City, Knowledge
+from bot.kb.places import (
+    Place, PointMatch, find_place_in_text, maps_link, normalise, place_from_location,
+    place_from_postcode, planned_points, welcome_points_for,
+)
+
+
+def city_named(knowledge: Knowledge, name: str | None) -> City | None:
+    if not name:
+        return None
+    wanted = normalise(name)
+    for city in knowledge.cities.values():
+        if wanted in {normalise(n) for n in (*city.name.values(), *city.aliases, city.id)}:
+            return city
+    return None
+
+
+def place_of_message(resources: Resources, tracker: Tracker, city: City) -> Place | None:
+    message = tracker.latest_message
+    location = (message.get("metadata") or {}).get("location")
+    if location:
+        return place_from_location(float(location["lat"]), float(location["lon"]),
+                                   resources.knowledge)
+    text = " ".join(filter(None, [
+        next((e["value"] for e in message.get("entities") or [] if e["entity"] == "postcode"), ""),
+        message.get("text") or "",
+    ]))
+    place = find_place_in_text(text, resources.knowledge, resources.place_index, city.id)
+    ref = tracker.get_slot("place_ref")
+    if place is None and ref:
+        place = place_from_postcode(ref, resources.knowledge) or find_place_in_text(
+            ref, resources.knowledge, resources.place_index, city.id)
+    return place
+
+
+class ActionFindWelcomePoint(Action):
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def name(self) -> str:
+        return "action_find_welcome_point"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        _ = translator(self.resources, tracker)
+        city = city_of(self.resources, tracker)
+        named = city_named(self.resources.knowledge, _entity(tracker, "city"))
+        events: list[dict[str, Any]] = []
+        if named and named.id != city.id:
+            city = named
+            events.append(SlotSet("city", city.id))
+        place = place_of_message(self.resources, tracker, city)
+        if place is None and named is None:
+            return self._ask_for_place(dispatcher, tracker, _)
+        place = place or Place(city=city.id, districts=tuple(city.districts))
+        if place.city != city.id:
+            return events + self._confirm_city(dispatcher, _, place)
+        return events + answer_for_place(dispatcher, _, city, place)
+
+    def _ask_for_place(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       _: Translator) -> list[dict[str, Any]]:
+        retry = state_of(tracker).pending == "welcome_point_location"
+        dispatcher.utter_message(text=_("ask_place_again" if retry else "ask_place"),
+                                 json_message={"kind": "ask_location", "request_location": True})
+        return [SlotSet("pending", "welcome_point_location")]
+
+    def _confirm_city(self, dispatcher: CollectingDispatcher, _: Translator,
+                      place: Place) -> list[dict[str, Any]]:
+        other = self.resources.knowledge.cities[place.city]
+        ref = place.postcode or (place.quarter.id if place.quarter else "")
+        dispatcher.utter_message(
+            text=_("confirm_city", city=other.name[_.language]),
+            buttons=buttons_json([Button(_("button:yes"), "/affirm"),
+                                  Button(_("button:no"), "/deny")]),
+            json_message={"kind": "confirm_city"})
+        return [SlotSet("pending", f"confirm_city:{other.id}"), SlotSet("place_ref", ref)]
+
+
+def answer_for_place(dispatcher: CollectingDispatcher, _: Translator, city: City,
+                     place: Place) -> list[dict[str, Any]]:
+    if not place.districts:
+        dispatcher.utter_message(text=_("postcode_without_district", postcode=place.postcode or ""),
+                                 json_message={"kind": "ask_location", "request_location": True})
+        return [SlotSet("pending", "welcome_point_location"), SlotSet("place_ref", None)]
+    matches = welcome_points_for(city, place)
+    if not any(m.serves_user for m in matches):
+        planned = planned_points(city, place.districts)
+        key = "district_point_planned" if planned else "district_without_point"
+        numbers = ", ".join(str(d) for d in place.districts)
+        dispatcher.utter_message(text=_(key, district=numbers))
+    for match in matches:
+        dispatcher.utter_message(text=render_match(_, match),
+                                 json_message={"kind": "welcome_point", "venue": venue(_, match)})
+    return [SlotSet("pending", None), SlotSet("place_ref", None)]
+
+
+def render_match(_: Translator, match: PointMatch) -> str:
+    point = match.point
+    lines = [_("point_serving" if match.serves_user else "point_nearest"),
+             point.name[_.language], _("operator_line", operator=point.operator)]
+    if point.address:
+        lines.append(_("address_line", address=point.address))
+    if point.description:
+        lines.append(point.description[_.language])
+    if match.distance_km is not None:
+        key = "distance_approx" if point.coordinates_approximate else "distance"
+        lines.append(_(key, km=f"{match.distance_km:.1f}"))
+    lines.append(_("maps_line", url=maps_link(point)))
+    if point.url:
+        lines.append(_("website_line", url=point.url))
+    lines.append(provenance_line(_, point.provenance))
+    return "\n".join(lines)
+
+
+def venue(_: Translator, match: PointMatch) -> dict[str, Any] | None:
+    point = match.point
+    if point.lat is None or point.lon is None:
+        return None
+    return {"lat": point.lat, "lon": point.lon, "title": point.name[_.language],
+            "address": point.address or point.operator}
+
+
+def _entity(tracker: Tracker, kind: str) -> str | None:
+    return next((e["value"] for e in tracker.latest_message.get("entities") or []
+                 if e["entity"] == kind), None)
+
+
+class ActionSwitchCity(Action):
+    """Answer to 'The postcode is in Leipzig — switch?': switch and finish the request."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+
+    def name(self) -> str:
+        return "action_switch_city"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: dict[str, Any]) -> list[dict[str, Any]]:
+        _ = translator(self.resources, tracker)
+        state = state_of(tracker)
+        target = (state.pending or "").removeprefix("confirm_city:")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        city = self.resources.knowledge.cities.get(target)
+        if intent != "affirm" or city is None:
+            current = city_of(self.resources, tracker)
+            dispatcher.utter_message(text=_("city_kept", city=current.name[_.language]))
+            return [SlotSet("pending", None), SlotSet("place_ref", None)]
+        dispatcher.utter_message(text=_("city_switched", city=city.name[_.language]))
+        place = place_from_postcode(state.place_ref or "", self.resources.knowledge) or \
+            find_place_in_text(state.place_ref or "", self.resources.knowledge,
+                               self.resources.place_index, city.id)
+        events: list[dict[str, Any]] = [SlotSet("city", city.id)]
+        if place is not None and place.city == city.id:
+            events += answer_for_place(dispatcher, _, city, place)
+        return events + [SlotSet("pending", None), SlotSet("place_ref", None)]

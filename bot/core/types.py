@@ -1,0 +1,116 @@
+"""Plain data passed between the channels, the NLU client, the dialogue core and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("de", "en", "ar")
+TOPICS: tuple[str, ...] = (
+    "residence", "registration", "housing", "school", "work",
+    "language", "health", "family", "benefits", "social",
+)
+META_INTENTS: tuple[str, ...] = (
+    "greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "find_welcome_point",
+    "human_handoff", "emergency", "out_of_scope", "change_language", "inform",
+)
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The part of Rasa's `/model/parse` answer that the dialogue needs."""
+
+    intent: str | None
+    confidence: float
+    ranking: tuple[tuple[str, float], ...] = ()
+    faq_key: str | None = None  # "topic/faq_key" from the ResponseSelector
+    faq_confidence: float = 0.0
+    entities: tuple[Entity, ...] = ()
+
+    def entity(self, kind: str) -> str | None:
+        return next((e.value for e in self.entities if e.kind == kind), None)
+
+    @classmethod
+    def from_rasa(cls, data: dict[str, Any]) -> ParseResult:
+        intent = data.get("intent") or {}
+        ranking = tuple(
+            (str(r["name"]), float(r.get("confidence") or 0.0))
+            for r in data.get("intent_ranking") or []
+        )
+        selector = (data.get("response_selector") or {}).get("default") or {}
+        response = selector.get("response") or {}
+        entities = tuple(
+            Entity(str(e["entity"]), str(e["value"])) for e in data.get("entities") or []
+        )
+        return cls(
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            ranking=ranking,
+            faq_key=response.get("intent_response_key"),
+            faq_confidence=float(response.get("confidence") or 0.0),
+            entities=entities,
+        )
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    name: str = ""
+    address: str = ""
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+    venue: Location | None = None
+    kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify
+
+
+@dataclass
+class ConversationState:
+    """What the dialogue remembers between turns (stored as JSON on the conversation)."""
+
+    language: str = "de"
+    language_explicit: bool = False
+    city: str = "duesseldorf"
+    misses: int = 0
+    pending: str | None = None  # e.g. "welcome_point_location", "confirm_city:leipzig"
+    urgent: bool = False
+    handoff_requested: bool = False
+    last_topic: str | None = None
+    place_ref: str | None = None  # a postcode or quarter id awaiting a city switch
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None, **defaults: Any) -> ConversationState:
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**{**defaults, **known})
+
+
+@dataclass
+class Incoming:
+    """One user message as any channel hands it to the service."""
+
+    channel: str
+    sender: str
+    text: str
+    language_hint: str | None = None  # browser language or Telegram's language_code
+    location: Location | None = None
+    payload: str | None = None  # a pressed button

@@ -1,0 +1,149 @@
+"""Where is the user, and which Welcome Point serves them? Pure functions over `Knowledge`."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+
+from bot.kb.model import City, Knowledge, Quarter, WelcomePoint
+
+EARTH_RADIUS_KM = 6371.0
+_POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
+
+
+def normalise(name: str) -> str:
+    """Lower case, German umlauts folded (ü -> ue), accents and Arabic letter variants folded."""
+    text = name.lower().replace("ß", "ss")
+    for umlaut, folded in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
+        text = text.replace(umlaut, folded)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.translate(_ARABIC_FOLD)
+    return re.sub(r"[\s\-_.]+", " ", text).strip()
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
+        (lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+@dataclass(frozen=True)
+class Place:
+    """What we know of where the user is."""
+
+    city: str
+    districts: tuple[int, ...] = ()
+    quarter: Quarter | None = None
+    point: tuple[float, float] | None = None  # only when a real location is known
+    postcode: str | None = None
+
+
+def place_names(knowledge: Knowledge) -> dict[str, list[tuple[str, Quarter | int]]]:
+    """normalised name -> [(city id, quarter or district number)], all spellings."""
+    index: dict[str, list[tuple[str, Quarter | int]]] = {}
+    for city in knowledge.cities.values():
+        for district in city.districts.values():
+            for alias in (*district.name.values(), *district.aliases):
+                index.setdefault(normalise(alias), []).append((city.id, district.number))
+            for quarter in district.quarters:
+                for alias in (*quarter.name.values(), *quarter.aliases, quarter.id):
+                    index.setdefault(normalise(alias), []).append((city.id, quarter))
+    return index
+
+
+def find_place_in_text(
+    text: str, knowledge: Knowledge, index: dict[str, list[tuple[str, Quarter | int]]],
+    prefer_city: str,
+) -> Place | None:
+    """A postcode or a district/quarter name mentioned in free text (longest name first)."""
+    match = _POSTCODE.search(text)
+    if match:
+        place = place_from_postcode(match.group(1), knowledge)
+        if place:
+            return place
+    words = normalise(text).split()
+    for size in range(min(4, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            hits = index.get(" ".join(words[start:start + size]))
+            if hits:
+                return _place_from_hit(sorted(hits, key=lambda h: h[0] != prefer_city)[0])
+    return None
+
+
+def _place_from_hit(hit: tuple[str, Quarter | int]) -> Place:
+    city, target = hit
+    if isinstance(target, Quarter):
+        return Place(city=city, districts=(target.district,), quarter=target)
+    return Place(city=city, districts=(target,))
+
+
+def place_from_postcode(code: str, knowledge: Knowledge) -> Place | None:
+    for city in knowledge.cities.values():
+        row = city.postcodes.get(code)
+        if row:
+            point = (row.lat, row.lon) if row.has_centroid else None
+            return Place(city=city.id, districts=row.districts, point=point, postcode=code)
+    return None
+
+
+def place_from_location(lat: float, lon: float, knowledge: Knowledge) -> Place:
+    """The city whose centre is nearest; the district from the nearest postcode centroid."""
+    city = min(knowledge.cities.values(), key=lambda c: distance_km(c.center, (lat, lon)))
+    rows = [r for r in city.postcodes.values() if r.has_centroid and r.districts]
+    nearest = min(rows, key=lambda r: distance_km((r.lat, r.lon), (lat, lon)), default=None)
+    districts = nearest.districts if nearest else ()
+    return Place(city=city.id, districts=districts, point=(lat, lon))
+
+
+@dataclass(frozen=True)
+class PointMatch:
+    point: WelcomePoint
+    distance_km: float | None
+    serves_user: bool
+
+
+def welcome_points_for(city: City, place: Place) -> list[PointMatch]:
+    """Points serving the user's district first, then the nearest open point if different."""
+    open_points = [p for p in city.welcome_points if p.status == "open"]
+
+    def dist(p: WelcomePoint) -> float | None:
+        if place.point is None or p.lat is None or p.lon is None:
+            return None
+        return distance_km(place.point, (p.lat, p.lon))
+
+    serving = [p for p in open_points if set(p.serves_districts) & set(place.districts)]
+    matches = [PointMatch(p, dist(p), True) for p in serving]
+    reference = place.point or _district_centre(city, place.districts)
+    if reference is not None:
+        located = [p for p in open_points if p.lat is not None and p.lon is not None]
+        nearest = min(located, key=lambda p: distance_km(reference, (p.lat or 0, p.lon or 0)),
+                      default=None)
+        if nearest is not None and nearest not in serving:
+            matches.append(PointMatch(nearest, dist(nearest), False))
+    return matches
+
+
+def _district_centre(city: City, districts: tuple[int, ...]) -> tuple[float, float] | None:
+    rows = [r for r in city.postcodes.values()
+            if r.has_centroid and set(r.districts) & set(districts)]
+    if not rows:
+        return None
+    return (sum(r.lat for r in rows) / len(rows), sum(r.lon for r in rows) / len(rows))
+
+
+def planned_points(city: City, districts: tuple[int, ...]) -> list[WelcomePoint]:
+    return [p for p in city.welcome_points
+            if p.status == "planned" and set(p.serves_districts) & set(districts)]
+
+
+def maps_link(point: WelcomePoint) -> str:
+    """An 'open in maps' link (OpenStreetMap), by address when known."""
+    if point.address:
+        return f"https://www.openstreetmap.org/search?query={quote_plus(point.address)}"
+    return f"https://www.openstreetmap.org/?mlat={point.lat}&mlon={point.lon}#map=17/{point.lat}/{point.lon}"

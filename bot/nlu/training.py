@@ -1,0 +1,148 @@
+"""Prepare and train the Rasa NLU model: gazetteer, domain, fingerprint, `rasa train nlu`.
+
+Training runs only when the inputs changed: the model file name carries a fingerprint of
+config, NLU data, domain, gazetteer patterns and the Rasa lock file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import yaml
+
+from bot.kb.model import Knowledge
+from bot.settings import PROJECT_ROOT
+
+RASA_VENV = PROJECT_ROOT / ".venvs" / "rasa"
+BUILD = PROJECT_ROOT / "build"
+GAZETTEER_DIR = BUILD / "spacy_gazetteer"  # the path config.yml names
+ENTITIES = ("district", "postcode", "city", "office")
+Progress = Callable[[str], None]
+
+
+def rasa_env() -> dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "PYTHONPATH": str(PROJECT_ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+
+
+def gazetteer_patterns(knowledge: Knowledge) -> list[dict[str, str]]:
+    patterns: dict[tuple[str, str], str] = {}
+    for city in knowledge.cities.values():
+        for name in (*city.name.values(), *city.aliases):
+            patterns[("city", name.lower())] = city.id
+        for district in city.districts.values():
+            for name in (*district.name.values(), *district.aliases):
+                patterns[("district", name.lower())] = f"{city.id}:{district.number}"
+            for quarter in district.quarters:
+                for name in (*quarter.name.values(), *quarter.aliases):
+                    patterns[("district", name.lower())] = f"{city.id}:{quarter.id}"
+        for code in city.postcodes:
+            patterns[("postcode", code)] = city.id
+        for office in city.offices.values():
+            for name in office.name.values():
+                patterns[("office", name.lower())] = office.id
+    return [{"label": label, "pattern": text, "id": ref}
+            for (label, text), ref in sorted(patterns.items())]
+
+
+def nlu_files(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob("*.yml"))
+
+
+def intents_in(files: Iterable[Path]) -> list[str]:
+    names: set[str] = set()
+    for path in files:
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if "intent" in block:
+                names.add(str(block["intent"]))
+    return sorted(names)
+
+
+def domain_for(knowledge: Knowledge, intents: list[str]) -> dict[str, object]:
+    """Top-level intents, entities, and one response per retrieval intent (`topic/faq_key`)."""
+    top_level = sorted({name.split("/")[0] for name in intents})
+    responses = {}
+    for name in intents:
+        if "/" in name:
+            faq = knowledge.faqs.get(name)
+            responses[f"utter_{name}"] = [{"text": faq.answer["en"] if faq else name}]
+    return {"version": "3.1", "intents": top_level, "entities": list(ENTITIES),
+            "responses": responses}
+
+
+def fingerprint(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def prepare(knowledge: Knowledge, data_dir: Path, build: Path = BUILD) -> tuple[Path, Path]:
+    """Write the gazetteer patterns + spaCy pipeline and the domain. Returns (domain, patterns)."""
+    build.mkdir(parents=True, exist_ok=True)
+    patterns = build / "gazetteer_patterns.jsonl"
+    lines = [json.dumps(p, ensure_ascii=False) for p in gazetteer_patterns(knowledge)]
+    _write_if_changed(patterns, "\n".join(lines) + "\n")
+    domain = build / "domain.yml"
+    _write_if_changed(domain, yaml.safe_dump(domain_for(knowledge, intents_in(nlu_files(data_dir))),
+                                             allow_unicode=True, sort_keys=True))
+    marker = GAZETTEER_DIR / "patterns.sha"
+    wanted = fingerprint([patterns])
+    if not marker.exists() or marker.read_text() != wanted:
+        subprocess.run([str(RASA_VENV / "bin" / "python"), "nlu/build_gazetteer.py",
+                        str(patterns), str(GAZETTEER_DIR)],
+                       cwd=PROJECT_ROOT, env=rasa_env(), check=True, capture_output=True)
+        marker.write_text(wanted)
+    return domain, patterns
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def ensure_model(knowledge: Knowledge, *, config: Path, data_dir: Path, models_dir: Path,
+                 progress: Progress = print, name_prefix: str = "nlu") -> Path:
+    """Train unless a model for exactly these inputs exists; returns the model archive."""
+    domain, patterns = prepare(knowledge, data_dir)
+    inputs = [config, domain, patterns, PROJECT_ROOT / "requirements" / "rasa.lock",
+              *nlu_files(data_dir)]
+    name = f"{name_prefix}-{fingerprint(inputs)}"
+    model = models_dir / f"{name}.tar.gz"
+    if model.exists():
+        progress(f"NLU model is up to date: {model.name}")
+        return model
+    progress(f"training the NLU model ({len(nlu_files(data_dir))} data files) -> {model.name}")
+    log_path = models_dir / f"{name}.train.log"
+    models_dir.mkdir(parents=True, exist_ok=True)
+    command = [str(RASA_VENV / "bin" / "rasa"), "train", "nlu", "--config", str(config),
+               "--nlu", str(data_dir), "--domain", str(domain), "--out", str(models_dir),
+               "--fixed-model-name", name]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env(), stdout=log,
+                                   stderr=subprocess.STDOUT)
+        _report_progress(process, log_path, progress)
+    if process.returncode != 0 or not model.exists():
+        raise RuntimeError(f"rasa train nlu failed (exit {process.returncode}); see {log_path}")
+    progress(f"trained {model.name}")
+    return model
+
+
+def _report_progress(process: subprocess.Popen[bytes], log_path: Path, progress: Progress) -> None:
+    """Print which component is training while `rasa train` runs."""
+    seen: set[str] = set()
+    while process.poll() is None:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for line in log_path.read_text(errors="replace").splitlines():
+            if "Starting to train component" in line and line not in seen:
+                seen.add(line)
+                progress("  " + line.split(" - ", 1)[-1].strip())

@@ -1,0 +1,48 @@
+"""One typed settings object, read from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the app reads from its environment. `.env.example` documents each field."""
+
+    model_config = SettingsConfigDict(env_prefix="LOTSE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    rasa_port: int = 5005
+    rasa_token: str = "change-me-local-only"
+    rasa_timeout_seconds: float = 10.0
+    models_dir: Path = PROJECT_ROOT / "models"
+
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    nlu_dir: Path = PROJECT_ROOT / "nlu"
+    default_city: str = "duesseldorf"
+    default_language: str = "de"
+
+    # Dialogue thresholds: below `clarify_below` the bot asks which topic was meant;
+    # after `misses_before_counsellor` misses in a row it offers a counsellor.
+    clarify_below: float = 0.55
+    misses_before_counsellor: int = 2
+    max_message_chars: int = 4000
+
+    # Secret used to derive pseudonymous user ids from channel ids (never stored raw).
+    pseudonym_secret: str = "change-me"
+    log_level: str = "INFO"
+
+    @property
+    def rasa_url(self) -> str:
+        """Rasa always runs on this machine's loopback interface, never exposed."""
+        return f"http://127.0.0.1:{self.rasa_port}"

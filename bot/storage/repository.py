@@ -1,0 +1,53 @@
+"""Queries the service needs. Each function works inside the caller's session."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import Conversation, Message, User
+
+
+def pseudonym(secret: str, channel: str, external_id: str) -> str:
+    """A stable pseudonym for a channel's user id; the raw id is never stored."""
+    digest = hmac.new(secret.encode(), f"{channel}:{external_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+async def user_and_conversation(
+    session: AsyncSession, channel: str, pseudo: str, *, language: str, city: str,
+) -> tuple[User, Conversation]:
+    user = await session.scalar(
+        select(User).where(User.channel == channel, User.pseudonym == pseudo))
+    if user is None:
+        user = User(channel=channel, pseudonym=pseudo, language=language, city=city)
+        session.add(user)
+        await session.flush()
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.user_id == user.id)
+        .order_by(Conversation.id.desc()).limit(1))
+    if conversation is None:
+        conversation = Conversation(user_id=user.id, state={})
+        session.add(conversation)
+        await session.flush()
+    return user, conversation
+
+
+async def add_message(
+    session: AsyncSession, conversation_id: int, *, direction: str, text: str, language: str,
+    status: str, intent: str | None = None, confidence: float | None = None,
+) -> Message:
+    message = Message(conversation_id=conversation_id, direction=direction, text=text,
+                      language=language, status=status, intent=intent, confidence=confidence)
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def messages_of(session: AsyncSession, conversation_id: int) -> list[Message]:
+    result = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
+    return list(result)

@@ -1,0 +1,75 @@
+"""aiohttp application factory: typed app keys, resources built in the start-up hook."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import jinja2
+from aiohttp import web
+
+from actions import Resources, build_actions
+from bot.core.dialogue import Policy
+from bot.i18n import Translator, load_translators
+from bot.kb.loader import load_knowledge
+from bot.kb.model import Knowledge
+from bot.langid import LinguaDetector, vocabulary_from_nlu
+from bot.nlu.client import RasaClient
+from bot.service import ChatService, ServiceConfig
+from bot.settings import Settings
+from bot.storage.db import create_engine, session_factory, upgrade
+from bot.web import routes
+from bot.web.errors import json_errors
+from bot.web.keys import KNOWLEDGE, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+
+HERE = Path(__file__).resolve().parent
+MAX_BODY_BYTES = 256 * 1024
+
+
+log = logging.getLogger(__name__)
+
+
+def build_service(app: web.Application, settings: Settings, rasa: RasaClient,
+                  knowledge: Knowledge, translators: dict[str, Translator],
+                  sessions: object) -> ChatService:
+    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
+    detector = LinguaDetector(vocabulary_from_nlu(settings.nlu_dir))
+    actions = build_actions(Resources(knowledge, translators, policy))
+    return ChatService(
+        sessions=sessions,  # type: ignore[arg-type]
+        parse=rasa.parse, detector=detector, translators=translators, actions=actions,
+        config=ServiceConfig(settings.default_language, settings.default_city,
+                             settings.pseudonym_secret, settings.max_message_chars, policy))
+
+
+async def resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    knowledge = load_knowledge(settings.knowledge_dir)  # refuses to start on a broken file
+    if settings.default_city not in knowledge.cities:
+        raise ValueError(f"LOTSE_DEFAULT_CITY '{settings.default_city}' is not in knowledge/ "
+                         f"(known: {', '.join(knowledge.cities)})")
+    translators = load_translators()
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    http = aiohttp.ClientSession()
+    rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    app[KNOWLEDGE], app[TRANSLATORS], app[RASA] = knowledge, translators, rasa
+    app[SERVICE] = build_service(app, settings, rasa, knowledge, translators,
+                                 session_factory(engine))
+    log.info("ready: %d FAQs, %d cities", len(knowledge.faqs), len(knowledge.cities))
+    yield
+    await http.close()
+    await engine.dispose()
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[TEMPLATES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    app.cleanup_ctx.append(resources)
+    routes.setup(app)
+    app.router.add_static("/static/", HERE / "static", name="static")
+    return app

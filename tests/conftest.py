@@ -1,0 +1,66 @@
+"""Shared fixtures: the real knowledge, the real NLU model and a real Rasa server.
+
+The full NLU model is trained once (cached in models/ by a fingerprint of its inputs) and
+served by one Rasa process for the whole session.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Translator, load_translators
+from bot.kb.loader import load_knowledge
+from bot.kb.model import Knowledge
+from bot.langid import LinguaDetector, vocabulary_from_nlu
+from bot.nlu.client import RasaClient
+from bot.nlu.process import running_rasa
+from bot.nlu.training import ensure_model
+from bot.settings import PROJECT_ROOT, Settings
+
+TEST_TOKEN = "test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge(PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def translators() -> dict[str, Translator]:
+    return load_translators()
+
+
+@pytest.fixture(scope="session")
+def detector() -> LinguaDetector:
+    return LinguaDetector(vocabulary_from_nlu(PROJECT_ROOT / "nlu"))
+
+
+@pytest.fixture(scope="session")
+def nlu_model(knowledge: Knowledge) -> Path:
+    return ensure_model(knowledge, config=PROJECT_ROOT / "config.yml",
+                        data_dir=PROJECT_ROOT / "nlu" / "data",
+                        models_dir=PROJECT_ROOT / "models", progress=print)
+
+
+@pytest.fixture(scope="session")
+async def rasa(nlu_model: Path) -> AsyncIterator[RasaClient]:
+    port = free_port()
+    async with running_rasa(nlu_model, port, TEST_TOKEN,
+                            PROJECT_ROOT / "var" / "rasa-tests.log") as (client, _server):
+        yield client
+
+
+def app_settings(tmp_path: Path, rasa_port: int, **overrides: object) -> Settings:
+    return Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'lotse.db'}",
+                    rasa_port=rasa_port, rasa_token=TEST_TOKEN, rasa_timeout_seconds=5,
+                    **overrides)  # type: ignore[arg-type]

@@ -1,0 +1,138 @@
+"""The dialogue core decides without any framework: replies and which actions to run."""
+
+from __future__ import annotations
+
+from bot.core.dialogue import (
+    ACTION_CLARIFY, ACTION_EMERGENCY, ACTION_FAQ, ACTION_OFFICE, ACTION_SWITCH_CITY,
+    ACTION_WELCOME_POINT, Policy, Turn, clarify, decide, parse_payload, requested_language,
+)
+from bot.core.types import ConversationState, Entity, Location, ParseResult
+
+POLICY = Policy(clarify_below=0.55, misses_before_counsellor=2)
+
+
+class KeyTranslator:
+    """Returns the message id, so tests can see which string was chosen."""
+
+    language = "en"
+
+    def __call__(self, message: str, **values: object) -> str:
+        return message
+
+
+_ = KeyTranslator()
+
+
+def turn(intent: str | None, confidence: float = 0.9, text: str = "x", **kw: object) -> Turn:
+    ranking = kw.pop("ranking", ((intent or "", confidence),))
+    parse = ParseResult(intent=intent, confidence=confidence, ranking=ranking,  # type: ignore[arg-type]
+                        **kw)  # type: ignore[arg-type]
+    return Turn(text, parse)
+
+
+def test_greeting_offers_topics() -> None:
+    plan = decide(turn("greet"), ConversationState(), _, POLICY)
+    assert [r.text for r in plan.replies] == ["greet"]
+    assert [b.payload for b in plan.replies[0].buttons][:2] == ["/residence", "/registration"]
+
+
+def test_bot_challenge_is_honest() -> None:
+    plan = decide(turn("bot_challenge"), ConversationState(), _, POLICY)
+    assert plan.replies[0].text == "bot_challenge"
+
+
+def test_emergency_comes_first_even_with_a_pending_question() -> None:
+    state = ConversationState(pending="welcome_point_location")
+    plan = decide(turn("emergency", 0.4), state, _, POLICY)
+    assert plan.actions == [ACTION_EMERGENCY]
+    assert plan.replies == []
+
+
+def test_topic_with_matching_faq_runs_the_faq_action() -> None:
+    state = ConversationState(misses=1)
+    plan = decide(turn("residence", faq_key="residence/permit_extend"), state, _, POLICY)
+    assert plan.actions == [ACTION_FAQ]
+    assert state.misses == 0
+    assert state.last_topic == "residence"
+
+
+def test_topic_without_matching_faq_names_the_office() -> None:
+    plan = decide(turn("housing", faq_key="residence/permit_extend"), ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_OFFICE]
+
+
+def test_low_confidence_asks_for_clarification() -> None:
+    plan = decide(turn("housing", 0.3), ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_CLARIFY]
+
+
+def test_clarify_offers_two_likeliest_topics_then_a_counsellor() -> None:
+    state = ConversationState()
+    parse = ParseResult(intent="nlu_fallback", confidence=0.3,
+                        ranking=(("nlu_fallback", 0.3), ("housing", 0.25), ("greet", 0.2),
+                                 ("benefits", 0.15), ("work", 0.1)))
+    first = clarify(parse, state, _, POLICY)
+    assert [b.payload for b in first.replies[0].buttons] == ["/housing", "/benefits",
+                                                             "/out_of_scope"]
+    second = clarify(parse, state, _, POLICY)
+    assert second.replies[0].text == "clarify_offer_counsellor"
+    assert state.pending == "offer_counsellor"
+    accepted = decide(turn("affirm"), state, _, POLICY)
+    assert state.handoff_requested
+    assert accepted.replies[0].text == "handoff_coming"
+
+
+def test_nlu_unavailable_gets_a_polite_reply() -> None:
+    plan = decide(Turn("hallo", None), ConversationState(), _, POLICY)
+    assert plan.replies[0].text == "unavailable"
+    assert plan.replies[0].kind == "unavailable"
+
+
+def test_pending_welcome_point_request_is_completed_by_a_place() -> None:
+    state = ConversationState(pending="welcome_point_location")
+    plan = decide(turn("inform", entities=(Entity("postcode", "40595"),)), state, _, POLICY)
+    assert plan.actions == [ACTION_WELCOME_POINT]
+
+
+def test_pending_welcome_point_request_is_completed_by_a_location() -> None:
+    state = ConversationState(pending="welcome_point_location")
+    t = Turn("", ParseResult(intent="inform", confidence=1.0), Location(51.2, 6.8))
+    assert decide(t, state, _, POLICY).actions == [ACTION_WELCOME_POINT]
+
+
+def test_a_new_question_drops_the_pending_request() -> None:
+    state = ConversationState(pending="welcome_point_location")
+    plan = decide(turn("work", faq_key="work/find_job"), state, _, POLICY)
+    assert plan.actions == [ACTION_FAQ]
+    assert state.pending is None
+
+
+def test_city_confirmation_runs_the_switch_action() -> None:
+    state = ConversationState(pending="confirm_city:leipzig")
+    assert decide(turn("affirm"), state, _, POLICY).actions == [ACTION_SWITCH_CITY]
+
+
+def test_change_language_by_text_and_by_button() -> None:
+    state = ConversationState(language="de")
+    decide(turn("change_language", text="english please"), state, _, POLICY)
+    assert (state.language, state.language_explicit) == ("en", True)
+    button = parse_payload('/change_language{"language":"ar"}')
+    assert button is not None
+    decide(Turn("", button), state, _, POLICY)
+    assert state.language == "ar"
+
+
+def test_change_language_without_target_offers_buttons() -> None:
+    plan = decide(turn("change_language", text="andere sprache"), ConversationState(), _, POLICY)
+    assert [b.title for b in plan.replies[0].buttons] == ["Deutsch", "English", "العربية"]
+
+
+def test_payloads() -> None:
+    faq = parse_payload("/residence/permit_extend")
+    assert faq is not None and faq.intent == "residence"
+    assert faq.faq_key == "residence/permit_extend"
+    assert parse_payload("/nope{not json}") is None
+    assert parse_payload("hello") is None
+    assert requested_language("auf deutsch bitte") == "de"
+    assert requested_language("بالعربي لو سمحت") == "ar"
+    assert requested_language("deutsch or english?") is None

@@ -1,0 +1,94 @@
+"""End to end through the web chat: real app, real Rasa model, real SQLite.
+One journey per language: greeting, a question per topic, the Welcome Point, an emergency."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from yarl import URL
+
+from bot.nlu.client import RasaClient
+from tests.conftest import app_settings
+from tests.test_web import Client, post, start
+
+LABELS = {"de": "Zuständig:", "en": "Responsible office:", "ar": "الجهة المختصة:"}
+SOURCE = {"de": "Quelle:", "en": "Source:", "ar": "المصدر:"}
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[Client]:
+    client = await start(app_settings(tmp_path, URL(rasa._url).port or 0))
+    yield client
+    await client.close()
+
+
+@pytest.mark.parametrize(("lang", "greeting", "expected"), [
+    ("de", "Hallo", "Hallo! Ich bin Lotse"),
+    ("en", "Hello", "Hello! I am Lotse"),
+    ("ar", "مرحبا", "مرحبًا! أنا «لوتسه»"),
+])
+async def test_greeting_in_each_language(chat: Client, lang: str, greeting: str,
+                                         expected: str) -> None:
+    replies = await post(chat, f"greet-{lang}", greeting)
+    assert replies[0]["text"].startswith(expected)
+    assert len(replies[0]["buttons"]) == 10
+
+
+QUESTIONS = {
+    "de": ["Mein Aufenthaltstitel läuft bald ab, was muss ich tun?",
+           "Wie melde ich meine Wohnung an?",
+           "Wie finde ich einen Deutschkurs?"],
+    "en": ["My residence permit expires soon, what should I do?",
+           "How do I register my address?",
+           "How can I find a German course?"],
+    "ar": ["إقامتي ستنتهي قريبًا، ماذا أفعل؟",
+           "كيف أسجل عنوان سكني؟",
+           "كيف أجد دورة لغة ألمانية؟"],
+}
+
+
+@pytest.mark.parametrize("lang", ["de", "en", "ar"])
+async def test_questions_get_sourced_answers_in_the_same_language(chat: Client,
+                                                                  lang: str) -> None:
+    for question in QUESTIONS[lang]:
+        replies = await post(chat, f"faq-{lang}", question)
+        text = replies[-1]["text"]
+        assert replies[-1]["custom"]["kind"] == "faq", (question, text[:120])
+        assert LABELS[lang] in text and SOURCE[lang] in text, (question, text[:200])
+
+
+@pytest.mark.parametrize(("message", "address"), [
+    ("I live in Eller", "Gumbertstraße 160"),
+    ("40595", "Telleringstraße 56"),
+    ("أنا ساكن في بيلك", "Heinz-Schmöle-Straße 7"),
+])
+async def test_welcome_point_from_a_district_or_postcode(chat: Client, message: str,
+                                                         address: str) -> None:
+    replies = await post(chat, f"wp-{message}", message)
+    assert any(address in r["text"] for r in replies), [r["text"][:80] for r in replies]
+
+
+async def test_welcome_point_asks_for_a_place_then_answers(chat: Client) -> None:
+    replies = await post(chat, "wp-ask", "where is the nearest welcome point?")
+    assert replies[0]["custom"]["kind"] == "ask_location"
+    replies = await post(chat, "wp-ask", "Oberkassel")
+    assert any("Niederkasseler Straße 44" in r["text"] for r in replies)
+
+
+async def test_shared_location_gives_the_nearest_point_with_distance(chat: Client) -> None:
+    await post(chat, "wp-loc", "welcome point please")
+    replies = await post(chat, "wp-loc", "", location={"lat": 51.2093, "lon": 6.8341})
+    assert any(r["custom"].get("venue") for r in replies)
+    assert any("km" in r["text"] for r in replies)
+
+
+@pytest.mark.parametrize(("lang", "message"), [
+    ("de", "Hilfe, mein Mann schlägt mich"), ("en", "help someone is attacking me"),
+    ("ar", "في حريق بالبيت ساعدوني"),
+])
+async def test_emergency_gives_112_first(chat: Client, lang: str, message: str) -> None:
+    replies = await post(chat, f"sos-{lang}", message)
+    assert replies[0]["custom"]["kind"] == "emergency"
+    assert "112" in replies[0]["text"].split("\n")[0]
