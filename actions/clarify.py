@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Resources, buttons_json, state_of, translator
+from actions.common import LotseAction, buttons_json, state_of, translator
 from bot.core.dialogue import clarify
 from bot.core.types import ParseResult
 
 
-class ActionClarify(Action):
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
-
+class ActionClarify(LotseAction):
     def name(self) -> str:
         return "action_clarify"
 

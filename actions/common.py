@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 
 from bot.core.dialogue import Policy
 from bot.core.types import Button, ConversationState
@@ -22,6 +22,13 @@ class Resources:
 
     def __post_init__(self) -> None:
         self.place_index = place_names(self.knowledge)
+
+
+class LotseAction(Action):
+    """A Rasa SDK action built with the app's resources (the app runs it in-process)."""
+
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
 
 def state_of(tracker: Tracker) -> ConversationState:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Resources, translator
+from actions.common import LotseAction, translator
 
 
-class ActionEmergency(Action):
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
-
+class ActionEmergency(LotseAction):
     def name(self) -> str:
         return "action_emergency"
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Resources, city_of, office_block, provenance_line, translator
+from actions.common import (
+    LotseAction,
+    Resources,
+    city_of,
+    office_block,
+    provenance_line,
+    translator,
+)
 from bot.core.types import TOPICS
 from bot.kb.model import City
 
 
-class ActionAnswerFaq(Action):
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
-
+class ActionAnswerFaq(LotseAction):
     def name(self) -> str:
         return "action_answer_faq"
 
@@ -35,15 +39,12 @@ class ActionAnswerFaq(Action):
             office_block(_, office, _.language),
             provenance_line(_, faq.provenance),
         ])
-        dispatcher.utter_message(text=text, json_message={"kind": "faq", "faq": faq.intent})
+        dispatcher.utter_message(text=text, json_message={"kind": "faq", "ref": faq.intent})
         return [SlotSet("last_topic", faq.topic)]
 
 
-class ActionResponsibleOffice(Action):
+class ActionResponsibleOffice(LotseAction):
     """A topic without a matching FAQ: which office is responsible, and what to bring."""
-
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
 
     def name(self) -> str:
         return "action_responsible_office"
@@ -64,7 +65,7 @@ class ActionResponsibleOffice(Action):
             office = city.offices[office_id]
             parts += [office_block(_, office, _.language), provenance_line(_, office.provenance)]
         parts.append(_("topic_ask_more"))
-        dispatcher.utter_message(text="\n\n".join(parts), json_message={"kind": "office"})
+        dispatcher.utter_message(text="\n\n".join(parts), json_message={"kind": "office", "ref": topic})
         return [SlotSet("last_topic", topic)]
 
 

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import Resources, buttons_json, city_of, provenance_line, state_of, translator
+from actions.common import (
+    LotseAction,
+    Resources,
+    buttons_json,
+    city_of,
+    provenance_line,
+    state_of,
+    translator,
+)
 from bot.core.types import Button
 from bot.i18n import Translator
 from bot.kb.model import City, Knowledge
 from bot.kb.places import (
-    Place, PointMatch, find_place_in_text, maps_link, normalise, place_from_location,
-    place_from_postcode, planned_points, welcome_points_for,
+    Place,
+    PointMatch,
+    find_place_in_text,
+    maps_link,
+    normalise,
+    place_from_location,
+    place_from_postcode,
+    planned_points,
+    welcome_points_for,
 )
 
 
@@ -46,10 +61,7 @@ def place_of_message(resources: Resources, tracker: Tracker, city: City) -> Plac
     return place
 
 
-class ActionFindWelcomePoint(Action):
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
-
+class ActionFindWelcomePoint(LotseAction):
     def name(self) -> str:
         return "action_find_welcome_point"
 
@@ -63,9 +75,12 @@ class ActionFindWelcomePoint(Action):
             city = named
             events.append(SlotSet("city", city.id))
         place = place_of_message(self.resources, tracker, city)
-        if place is None and named is None:
-            return self._ask_for_place(dispatcher, tracker, _)
-        place = place or Place(city=city.id, districts=tuple(city.districts))
+        if named and named.id != state_of(tracker).city:
+            dispatcher.utter_message(text=_("city_switched", city=named.name[_.language]))
+        if place is None:
+            if named is None or len([p for p in city.welcome_points if p.status == "open"]) > 1:
+                return events + self._ask_for_place(dispatcher, tracker, _)
+            place = Place(city=city.id, districts=tuple(city.districts))
         if place.city != city.id:
             return events + self._confirm_city(dispatcher, _, place)
         return events + answer_for_place(dispatcher, _, city, place)
@@ -138,11 +153,8 @@ def _entity(tracker: Tracker, kind: str) -> str | None:
                  if e["entity"] == kind), None)
 
 
-class ActionSwitchCity(Action):
+class ActionSwitchCity(LotseAction):
     """Answer to 'The postcode is in Leipzig — switch?': switch and finish the request."""
-
-    def __init__(self, resources: Resources) -> None:
-        self.resources = resources
 
     def name(self) -> str:
         return "action_switch_city"
@@ -165,4 +177,4 @@ class ActionSwitchCity(Action):
         events: list[dict[str, Any]] = [SlotSet("city", city.id)]
         if place is not None and place.city == city.id:
             events += answer_for_place(dispatcher, _, city, place)
-        return events + [SlotSet("pending", None), SlotSet("place_ref", None)]
+        return [*events, SlotSet("pending", None), SlotSet("place_ref", None)]

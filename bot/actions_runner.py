@@ -36,6 +36,7 @@ def to_reply(message: dict[str, Any]) -> Reply:
         venue=Location(venue["lat"], venue["lon"], venue["title"], venue["address"])
         if venue else None,
         kind=str(custom.get("kind") or "text"),
+        ref=custom.get("ref"),
     )
 
 

@@ -56,7 +56,8 @@ async def serve(settings: Settings, config: Path) -> None:
     import aiohttp
 
     async with aiohttp.ClientSession() as http:
-        seconds = await server.wait_ready(RasaClient(http, settings.rasa_url, settings.rasa_token, 5))
+        client = RasaClient(http, settings.rasa_url, settings.rasa_token, 5)
+        seconds = await server.wait_ready(client)
     say(f"Rasa is ready after {seconds:.0f} s")
     server.supervise()
     runner = web.AppRunner(create_app(settings))
@@ -81,6 +82,14 @@ async def run_eval(settings: Settings, config: Path) -> None:
                             VAR / "rasa-eval.log") as (client, _server):
         outcomes = await evaluate(client, examples)
     print(report(outcomes))
+    errors = VAR / "eval-errors.tsv"
+    errors.write_text("".join(
+        f"{o.example.language}\t{o.example.intent}\t{o.predicted}\t{o.predicted_faq}\t"
+        f"{o.example.text}\n" for o in outcomes
+        if o.predicted != o.example.top_level or ("/" in o.example.intent
+                                                  and o.predicted_faq != o.example.intent)),
+        encoding="utf-8")
+    say(f"misclassified examples: {errors}")
 
 
 async def run_bench(settings: Settings, config: Path, requests: int) -> None:
@@ -122,19 +131,29 @@ def rss_mib(pid: int | None) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse")
-    parser.add_argument("command", choices=["run", "train", "eval", "bench", "check"])
+    parser.add_argument("command", choices=["run", "train", "eval", "bench", "check", "telegram"])
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--mode", choices=["polling", "webhook"], default="polling",
+                        help="telegram: long polling (development) or webhook (production)")
+    parser.add_argument("--external-rasa", action="store_true",
+                        help="telegram: use the Rasa server already running on LOTSE_RASA_PORT")
     args = parser.parse_args(argv)
     settings = Settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "check":
         knowledge_or_exit(settings)
     elif args.command == "train":
         train(settings, args.config)
     elif args.command == "run":
         asyncio.run(serve(settings, args.config))
+    elif args.command == "telegram":
+        from bot.telegram.main import run_telegram
+
+        telegram = settings.model_copy(update={"telegram_mode": args.mode})
+        asyncio.run(run_telegram(telegram, args.config, args.external_rasa))
     elif args.command == "eval":
         asyncio.run(run_eval(settings, args.config))
     else:

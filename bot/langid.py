@@ -1,9 +1,9 @@
 """The German/English detector behind `bot.core.language`: lingua, helped on very short texts.
 
-Lingua (offline, models shipped in the wheel) is reliable from a few words on. On one or
-two words ("Hallo", "danke", "ok") it guesses. For those we consult the vocabulary of our
-own language-labelled NLU training data: when every known word of the message occurs in
-the examples of only one language, that language wins.
+Lingua (offline, models shipped in the wheel) is reliable on clean sentences, but it guesses
+on one or two words ("Hallo" -> English) and labels English sentences with one German
+office name as German. So the words of our own language-labelled NLU training data vote
+first; lingua decides when they do not.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 _WORD = re.compile(r"[a-zäöüß]+")
 _CODES = {Language.GERMAN: "de", Language.ENGLISH: "en"}
 SHORT_TEXT_WORDS = 3
+MIN_VOTE_SHARE = 0.75
 
 
 def words(text: str) -> list[str]:
@@ -47,22 +48,27 @@ class LinguaDetector:
         self._vocab = vocabulary or {}
 
     def confidences(self, text: str) -> dict[str, float]:
-        tokens = words(text)
-        if tokens and len(tokens) <= SHORT_TEXT_WORDS:
-            known = [self._vocab[t] for t in tokens if t in self._vocab]
-            agreed = set.intersection(*known) if known else set()
-            if len(agreed) == 1 and all(len(k) == 1 for k in known):
-                return {agreed.pop(): 1.0}
-        return self._by_word_share(text) or {
+        return self._by_vocabulary(words(text)) or {
             _CODES[v.language]: v.value
             for v in self._lingua.compute_language_confidence_values(text)
             if v.language in _CODES
         }
 
-    def _by_word_share(self, text: str) -> dict[str, float]:
-        """Mixed texts ("where is the Ausländerbehörde"): the share of words per language."""
-        counts: dict[str, int] = defaultdict(int)
-        for span in self._lingua.detect_multiple_languages_of(text):
-            counts[_CODES[span.language]] += span.word_count
-        total = sum(counts.values())
-        return {lang: n / total for lang, n in counts.items()} if total else {}
+    def _by_vocabulary(self, tokens: list[str]) -> dict[str, float]:
+        """Votes of the words that only one language's training examples use.
+
+        Decides mixed texts ("I need help with my Anmeldung": five English words against a
+        German noun that both languages' examples use) and one-word greetings.
+        """
+        votes: dict[str, int] = defaultdict(int)
+        for token in tokens:
+            languages = self._vocab.get(token, set())
+            if len(languages) == 1:
+                votes[next(iter(languages))] += 1
+        total = sum(votes.values())
+        if not total:
+            return {}
+        best = max(votes, key=lambda lang: votes[lang])
+        share = votes[best] / total
+        enough = votes[best] >= 2 or len(tokens) <= SHORT_TEXT_WORDS
+        return {best: share} if share >= MIN_VOTE_SHARE and enough else {}

@@ -84,8 +84,9 @@ class ChatService:
             state = ConversationState.from_json(
                 conversation.state, language=user.language, city=user.city,
                 language_explicit=user.language_explicit)
+            known = state.language if conversation.state else None  # new user: hint first
             choice = choose_language(
-                text, current=state.language, explicit=state.language_explicit,
+                text, current=known, explicit=state.language_explicit,
                 hint=incoming.language_hint, default=self._config.default_language,
                 detector=self._detector)
             inbound = await repo.add_message(session, conversation.id, direction="in", text=text,

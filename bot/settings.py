@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,21 @@ class Settings(BaseSettings):
     # Secret used to derive pseudonymous user ids from channel ids (never stored raw).
     pseudonym_secret: str = "change-me"
     log_level: str = "INFO"
+
+    # Telegram (bot/telegram/): "off", "polling" (development) or "webhook" (production).
+    telegram_mode: Literal["off", "polling", "webhook"] = "off"
+    telegram_token: str = ""
+    telegram_webhook_url: str = ""  # public HTTPS URL of POST /telegram/webhook (webhook mode)
+    telegram_secret_token: str = ""  # X-Telegram-Bot-Api-Secret-Token, 1-256 of [A-Za-z0-9_-]
+    telegram_base_url: str = "https://api.telegram.org/bot"  # tests: the local Bot API server
+    telegram_privacy_url: str = ""  # "more about privacy" link; empty: the bot's own /start privacy
+    telegram_poll_timeout_seconds: int = 25
+    telegram_send_timeout_seconds: float = 20.0
+    telegram_retry_base_seconds: float = 1.0  # outbox: backoff after network errors and 5xx …
+    telegram_retry_max_seconds: float = 60.0  # … doubling up to this; never given up
+    telegram_resend_unknown: bool = True  # after a crash mid-send: resend (may duplicate)
+    telegram_handle_attempts: int = 5  # inbox: tries per update before it is marked failed
+    telegram_concurrency: int = 16  # chats handled / sent to at the same time
 
     @property
     def rasa_url(self) -> str:

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from bot.core.dialogue import (
-    ACTION_CLARIFY, ACTION_EMERGENCY, ACTION_FAQ, ACTION_OFFICE, ACTION_SWITCH_CITY,
-    ACTION_WELCOME_POINT, Policy, Turn, clarify, decide, parse_payload, requested_language,
+    ACTION_CLARIFY,
+    ACTION_EMERGENCY,
+    ACTION_FAQ,
+    ACTION_OFFICE,
+    ACTION_SWITCH_CITY,
+    ACTION_WELCOME_POINT,
+    Policy,
+    Turn,
+    clarify,
+    decide,
+    parse_payload,
+    requested_language,
 )
 from bot.core.types import ConversationState, Entity, Location, ParseResult
 
@@ -48,6 +58,17 @@ def test_emergency_comes_first_even_with_a_pending_question() -> None:
     assert plan.replies == []
 
 
+def test_a_likely_emergency_comes_first_then_the_clear_answer() -> None:
+    ranking = (("housing", 0.6), ("emergency", 0.35))
+    plan = decide(turn("housing", 0.6, ranking=ranking, faq_key="housing/find_flat"),
+                  ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_EMERGENCY, ACTION_FAQ]
+    unlikely = (("housing", 0.9), ("emergency", 0.05))
+    plan = decide(turn("housing", 0.9, ranking=unlikely, faq_key="housing/find_flat"),
+                  ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_FAQ]
+
+
 def test_topic_with_matching_faq_runs_the_faq_action() -> None:
     state = ConversationState(misses=1)
     plan = decide(turn("residence", faq_key="residence/permit_extend"), state, _, POLICY)
@@ -57,7 +78,8 @@ def test_topic_with_matching_faq_runs_the_faq_action() -> None:
 
 
 def test_topic_without_matching_faq_names_the_office() -> None:
-    plan = decide(turn("housing", faq_key="residence/permit_extend"), ConversationState(), _, POLICY)
+    t = turn("housing", faq_key="residence/permit_extend")
+    plan = decide(t, ConversationState(), _, POLICY)
     assert plan.actions == [ACTION_OFFICE]
 
 

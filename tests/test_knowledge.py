@@ -11,7 +11,11 @@ from bot.core.types import LANGUAGES, TOPICS
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.places import (
-    Place, find_place_in_text, place_from_location, place_from_postcode, place_names,
+    Place,
+    find_place_in_text,
+    place_from_location,
+    place_from_postcode,
+    place_names,
     welcome_points_for,
 )
 from bot.kb.source import KnowledgeError
@@ -48,7 +52,7 @@ def test_duesseldorf_has_the_welcome_points_of_seed_002() -> None:
     open_by_district = {d for p in DUS.welcome_points if p.status == "open"
                         for d in p.serves_districts}
     assert open_by_district == {1, 2, 3, 4, 6, 8, 9, 10}
-    assert [p for p in DUS.welcome_points if p.status == "planned"][0].serves_districts == (7,)
+    assert next(p for p in DUS.welcome_points if p.status == "planned").serves_districts == (7,)
     assert len([p for p in DUS.welcome_points if 3 in p.serves_districts]) == 2
     assert sum(len(d.quarters) for d in DUS.districts.values()) == 50
 
@@ -131,16 +135,16 @@ def _broken_copy(tmp_path: Path, relative: str, old: str, new: str) -> Path:
 
 
 def test_a_missing_translation_names_file_line_and_field(tmp_path: Path) -> None:
-    faq_file = PROJECT_ROOT / "knowledge/common/faq/housing.yml"
-    ar_line = next(i for i, line in enumerate(faq_file.read_text().splitlines(), 1)
-                   if line.strip().startswith("ar:"))
-    root = _broken_copy(tmp_path, "common/faq/housing.yml",
-                        faq_file.read_text().splitlines()[ar_line - 1].strip(), "xx: ''")
+    lines = (PROJECT_ROOT / "knowledge/common/faq/housing.yml").read_text().splitlines()
+    ar_line = next(i for i, line in enumerate(lines, 1) if line.strip().startswith("ar:"))
+    root = _broken_copy(tmp_path, "common/faq/housing.yml", lines[ar_line - 1],
+                        lines[ar_line - 1].replace("ar:", "xx:", 1))
     with pytest.raises(KnowledgeError) as error:
         load_knowledge(root)
     assert error.value.path.name == "housing.yml"
     assert error.value.field == "ar"
-    assert f"housing.yml:{ar_line - 2}" in str(error.value) or error.value.line > 0
+    assert ar_line - 12 < error.value.line < ar_line  # the answer mapping it is missing from
+    assert f"housing.yml:{error.value.line}: field 'ar'" in str(error.value)
 
 
 def test_a_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:

@@ -44,3 +44,12 @@ def test_helpers() -> None:
     assert normalise_hint("fr") is None
     assert script_language("12345") is None
     assert script_language("مرحبا hello") == "ar"
+
+
+def test_one_word_does_not_flip_a_running_conversation(detector: LinguaDetector) -> None:
+    choice = choose_language("ok", current="de", explicit=False, hint=None, default="de",
+                             detector=detector)
+    assert choice.language == "de"
+    choice = choose_language("my permit expires", current="de", explicit=False, hint=None,
+                             default="de", detector=detector)
+    assert choice.language == "en"

@@ -119,7 +119,7 @@ async def test_rasa_down_then_back(tmp_path: Path, rasa: RasaClient) -> None:
         assert "مؤقتًا" in replies[0]["text"]
         inbound = [m for m in await stored(tmp_path) if m.direction == "in"]
         assert [m.status for m in inbound] == ["nlu_unavailable", "nlu_unavailable"]
-        async with forwarding(port, rasa._url):
+        async with Forwarding(port, rasa._url):
             replies = await post(client, "outage", "Hallo")
             assert replies[0]["custom"]["kind"] == "text"
             assert replies[0]["text"].startswith("Hallo")
@@ -127,7 +127,7 @@ async def test_rasa_down_then_back(tmp_path: Path, rasa: RasaClient) -> None:
         await client.close()
 
 
-class forwarding:  # noqa: N801 - used as a context manager name
+class Forwarding:
     """'Rasa is back': a tiny HTTP forwarder on the port the app was told Rasa uses."""
 
     def __init__(self, port: int, target: str) -> None:

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.types import (
-    FALLBACK_INTENT, LANGUAGES, TOPICS, Button, ConversationState, Entity, Location, ParseResult,
+    FALLBACK_INTENT,
+    LANGUAGES,
+    TOPICS,
+    Button,
+    ConversationState,
+    Entity,
+    Location,
+    ParseResult,
     Reply,
 )
 
@@ -77,15 +84,25 @@ def requested_language(text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def emergency_likely(parse: ParseResult) -> bool:
+    """Emergencies are answered even when another intent ranks first: the numbers cost little,
+    missing them costs much. A clear top intent is still answered after them."""
+    score = dict(parse.ranking).get("emergency", 0.0)
+    if parse.intent == "emergency":
+        score = max(score, parse.confidence)
+    return score >= EMERGENCY_MIN_CONFIDENCE
+
+
 def decide(turn: Turn, state: ConversationState, _: Translate, policy: Policy) -> Plan:
     plan = Plan()
     parse = turn.parse
     if parse is None:
         return plan.say(_("unavailable"), kind="unavailable")
     intent = parse.intent or FALLBACK_INTENT
-    if intent == "emergency" and parse.confidence >= EMERGENCY_MIN_CONFIDENCE:
+    if emergency_likely(parse):
         plan.actions.append(ACTION_EMERGENCY)
-        return plan
+        if intent in ("emergency", FALLBACK_INTENT):
+            return plan
     if state.pending and _continue_pending(turn, state, plan, _):
         return plan
     if intent == "change_language":
@@ -175,7 +192,7 @@ def clarify(parse: ParseResult, state: ConversationState, _: Translate, policy: 
                   Button(_("button:counsellor_no"), "/deny")]
         return plan.say(_("clarify_offer_counsellor"), yes_no, kind="clarify")
     likely = [name for name, _conf in parse.ranking if name in TOPICS][:2]
-    buttons = topic_buttons(_, likely) + [Button(_("button:something_else"), "/out_of_scope")]
+    buttons = [*topic_buttons(_, likely), Button(_("button:something_else"), "/out_of_scope")]
     return plan.say(_("clarify"), buttons, kind="clarify")
 
 

@@ -3,7 +3,8 @@
 Order of precedence:
 1. a language the user picked explicitly (button, /language, "english please");
 2. Arabic script in the message -> Arabic;
-3. the detector's guess for German vs English, when it is confident;
+3. the detector's guess for German vs English, when it is confident (a single Latin word
+   such as "ok" does not switch a running conversation);
 4. the conversation's current language, else the channel's hint, else the default.
 """
 
@@ -73,6 +74,9 @@ def choose_language(
 ) -> LanguageChoice:
     detected = detect(text, detector, min_confidence)
     if explicit and current in LANGUAGES:
+        return LanguageChoice(current, detected)
+    one_latin_word = detected in ("de", "en") and len(text.split()) < 2
+    if current in LANGUAGES and one_latin_word:  # "ok" must not flip a German conversation
         return LanguageChoice(current, detected)
     if detected is not None:
         return LanguageChoice(detected, detected)

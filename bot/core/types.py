@@ -78,7 +78,8 @@ class Reply:
     text: str
     buttons: list[Button] = field(default_factory=list)
     venue: Location | None = None
-    kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify
+    kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify | ...
+    ref: str | None = None  # what the reply is about: a FAQ intent, a topic, a point id
 
 
 @dataclass

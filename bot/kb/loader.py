@@ -7,7 +7,16 @@ from pathlib import Path
 
 from bot.core.types import LANGUAGES, TOPICS
 from bot.kb.model import (
-    City, District, Emergency, Faq, Helpline, Knowledge, Office, Postcode, Provenance, Quarter,
+    City,
+    District,
+    Emergency,
+    Faq,
+    Helpline,
+    Knowledge,
+    Office,
+    Postcode,
+    Provenance,
+    Quarter,
     WelcomePoint,
 )
 from bot.kb.source import KnowledgeError, Node, read_yaml

@@ -6,6 +6,7 @@ config, NLU data, domain, gazetteer patterns and the Rasa lock file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -138,10 +139,8 @@ def _report_progress(process: subprocess.Popen[bytes], log_path: Path, progress:
     """Print which component is training while `rasa train` runs."""
     seen: set[str] = set()
     while process.poll() is None:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         for line in log_path.read_text(errors="replace").splitlines():
             if "Starting to train component" in line and line not in seen:
                 seen.add(line)

@@ -20,6 +20,7 @@ from bot.nlu.client import RasaClient
 from bot.service import ChatService, ServiceConfig
 from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory, upgrade
+from bot.telegram.app import attach_telegram
 from bot.web import routes
 from bot.web.errors import json_errors
 from bot.web.keys import KNOWLEDGE, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
@@ -71,5 +72,6 @@ def create_app(settings: Settings) -> web.Application:
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.cleanup_ctx.append(resources)
     routes.setup(app)
+    attach_telegram(app)  # no-op unless LOTSE_TELEGRAM_MODE is polling or webhook
     app.router.add_static("/static/", HERE / "static", name="static")
     return app

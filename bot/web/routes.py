@@ -55,6 +55,8 @@ def reply_json(recipient: str, reply: Reply) -> dict[str, Any]:
     if reply.buttons:
         data["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
     custom: dict[str, Any] = {"kind": reply.kind}
+    if reply.ref:
+        custom["ref"] = reply.ref
     if reply.venue:
         custom["venue"] = reply.venue.__dict__
     data["custom"] = custom

@@ -1,12 +1,11 @@
 """users conversations messages
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 10:12:21.285282
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,82 @@
+"""Glue between a stored update and the outbox: parse it with PTB, let the handler decide,
+render the replies as Bot API calls. Typing indicators and callback answers are sent
+directly (best effort): they are not worth storing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from telegram import Bot, BotCommand, Update
+from telegram.constants import ChatAction
+
+from bot.core.types import LANGUAGES, Reply
+from bot.i18n import Translator
+from bot.telegram.handlers import UpdateHandler
+from bot.telegram.prefs import Prefs
+from bot.telegram.render import Call, render_all
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "language", "city", "help", "human")
+
+
+class Adapter:
+    def __init__(self, bot: Bot, handler: UpdateHandler, translators: dict[str, Translator],
+                 prefs: Prefs, default_language: str) -> None:
+        self._bot = bot
+        self._handler = handler
+        self._translators = translators
+        self._prefs = prefs
+        self._default_language = default_language
+        self._background: set[asyncio.Task[Any]] = set()
+
+    async def process(self, payload: dict[str, Any]) -> list[Call]:
+        update = Update.de_json(payload, self._bot)
+        self._acknowledge(update)
+        outcome = await self._handler.handle(update)
+        if outcome is None:
+            return []
+        label = self._translators[outcome.language]("tg:share_location")
+        return render_all(outcome.replies, label, outcome.remove_keyboard)
+
+    async def apology(self, payload: dict[str, Any], chat_id: int) -> list[Call]:
+        """What the user gets when their update could not be handled after all retries."""
+        if not chat_id:
+            return []
+        view = await self._prefs.view(chat_id)
+        _ = self._translators[view.language]
+        return render_all([Reply(_("tg:error"))], _("tg:share_location"), False)
+
+    def _acknowledge(self, update: Update) -> None:
+        if update.callback_query is not None:
+            self._fire(self._bot.answer_callback_query(update.callback_query.id))
+        elif update.message is not None and update.message.text is not None:
+            self._fire(self._bot.send_chat_action(update.message.chat.id, ChatAction.TYPING))
+
+    def _fire(self, call: Coroutine[Any, Any, Any]) -> None:
+        async def quietly() -> None:
+            try:
+                await asyncio.wait_for(call, 10)
+            except Exception as exc:  # best effort: a lost typing indicator harms nobody
+                log.debug("best-effort call failed: %s", type(exc).__name__)
+
+        task = asyncio.create_task(quietly())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def publish_commands(self) -> None:
+        """The command menu in each language (best effort)."""
+        for language in (None, *LANGUAGES):
+            _ = self._translators[language or self._default_language]
+            commands = [BotCommand(c, _(f"tg:cmd:{c}")) for c in COMMANDS]
+            try:
+                await self._bot.set_my_commands(commands, language_code=language)
+            except Exception as exc:
+                log.warning("setMyCommands failed: %s", type(exc).__name__)
+                return
+
+    async def close(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=3)

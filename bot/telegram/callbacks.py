@@ -1,0 +1,66 @@
+"""Callback data of inline buttons: what the bot creates, and validation of what comes back.
+
+Telegram limits callback data to 64 bytes, and a modified client can send any data, so
+every pressed button is checked against the exact set of payloads the bot can create.
+Anything else gets a safe reply and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.types import LANGUAGES, TOPICS
+
+CALLBACK_LIMIT = 64
+# Intents a button may carry into the dialogue (`/intent`), see bot.core.dialogue.
+BUTTON_INTENTS: tuple[str, ...] = (
+    *TOPICS, "affirm", "deny", "out_of_scope", "find_welcome_point", "human_handoff",
+    "change_language", "greet",
+)
+
+Kind = Literal["service", "start_language", "city"]
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A validated button: a dialogue payload, or one of the adapter's own buttons."""
+
+    kind: Kind
+    value: str
+
+
+def fits(data: str) -> bool:
+    return 0 < len(data.encode("utf-8")) <= CALLBACK_LIMIT
+
+
+def start_language(language: str) -> str:
+    return f"lang:{language}"
+
+
+def city(city_id: str) -> str:
+    return f"city:{city_id}"
+
+
+class CallbackValidator:
+    """Knows every payload the bot can put on a button (dialogue payloads and its own)."""
+
+    def __init__(self, cities: Iterable[str], faq_keys: Iterable[str]) -> None:
+        self._cities = frozenset(cities)
+        payloads = {f"/{intent}" for intent in BUTTON_INTENTS}
+        payloads |= {f'/change_language{{"language":"{lang}"}}' for lang in LANGUAGES}
+        payloads |= {f"/{key}" for key in faq_keys}
+        self._service = frozenset(p for p in payloads if fits(p))
+
+    def parse(self, data: str | None) -> Pressed | None:
+        if not data or not fits(data):
+            return None
+        if data in self._service:
+            return Pressed("service", data)
+        prefix, _sep, value = data.partition(":")
+        if prefix == "lang" and value in LANGUAGES:
+            return Pressed("start_language", value)
+        if prefix == "city" and value in self._cities:
+            return Pressed("city", value)
+        return None

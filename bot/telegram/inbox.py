@@ -1,0 +1,174 @@
+"""The durable inbox: updates are stored (deduplicated by `update_id`) before Telegram gets
+its acknowledgement, then handled one at a time per chat, in `update_id` order.
+
+Handling an update and queueing its replies in the outbox commit together, so a crash
+either leaves the update pending (handled again after the restart) or fully handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import utcnow
+from bot.storage.queue_models import InboxUpdate, OutboxMessage
+from bot.telegram.drain import KeyedDrainer
+from bot.telegram.render import Call
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+MEDIA = ("voice", "audio", "photo", "sticker", "document", "video", "video_note", "animation",
+         "contact", "poll", "dice", "game", "story")
+_PERSONAL = ("last_name", "username", "title", "bio", "phone_number")
+
+Process = Callable[[dict[str, Any]], Awaitable[list[Call]]]
+OnFailure = Callable[[dict[str, Any], int], Awaitable[list[Call]]]
+
+
+def describe(update: dict[str, Any]) -> tuple[int | None, str]:
+    """(chat id, kind) of an update; chat id None for updates the bot does not answer."""
+    query = update.get("callback_query")
+    if isinstance(query, dict):
+        chat = (query.get("message") or {}).get("chat") or {}
+        private = chat.get("type", "private") == "private"
+        chat_id = chat.get("id") or (query.get("from") or {}).get("id")
+        return (int(chat_id) if private and chat_id else None), "callback"
+    message = update.get("message")
+    if not isinstance(message, dict):
+        kind = next((k for k in update if k != "update_id"), "unknown")
+        return None, kind[:20]
+    chat = message.get("chat") or {}
+    if "location" in message:
+        kind = "location"
+    elif isinstance(message.get("text"), str):
+        kind = "command" if message["text"].startswith("/") else "text"
+    else:
+        kind = next((m for m in MEDIA if m in message), "other")
+    private = chat.get("type") == "private" and isinstance(chat.get("id"), int)
+    return (int(chat["id"]) if private else None), kind
+
+
+def minimise(value: Any) -> Any:
+    """The update without names, usernames and phone numbers (never needed to answer)."""
+    if isinstance(value, list):
+        return [minimise(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    cleaned = {k: minimise(v) for k, v in value.items() if k not in _PERSONAL}
+    if "first_name" in cleaned:
+        cleaned["first_name"] = ""
+    if "phone_number" in value:
+        cleaned["phone_number"] = ""
+    return cleaned
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def store_updates(sessions: async_sessionmaker[AsyncSession],
+                        updates: list[dict[str, Any]]) -> int:
+    """Store updates; an update_id seen before is ignored. Returns how many were new."""
+    rows = []
+    for update in updates:
+        chat_id, kind = describe(update)
+        answerable = chat_id is not None
+        rows.append({"update_id": int(update["update_id"]), "chat_id": chat_id, "kind": kind,
+                     "payload": minimise(update) if answerable else None,
+                     "status": "pending" if answerable else "ignored", "attempts": 0,
+                     "not_before": 0.0, "received_at": utcnow()})
+    if not rows:
+        return 0
+    async with sessions() as session:
+        statement = _insert(session)(InboxUpdate).values(rows)
+        statement = statement.on_conflict_do_nothing(index_elements=["update_id"])
+        result = await session.execute(statement)
+        await session.commit()
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+class InboxWorker:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], process: Process,
+                 on_failure: OnFailure, *, enqueued: Callable[[], None], concurrency: int,
+                 max_attempts: int, retry_base: float, retry_max: float) -> None:
+        self._sessions = sessions
+        self._process = process
+        self._on_failure = on_failure
+        self._enqueued = enqueued
+        self._slots = asyncio.Semaphore(concurrency)
+        self._max_attempts = max_attempts
+        self._retry_base, self._retry_max = retry_base, retry_max
+        self.drainer = KeyedDrainer("inbox", self._chats, self._drain)
+
+    async def _chats(self) -> list[int]:
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(InboxUpdate.chat_id).where(InboxUpdate.status == "pending")
+                .group_by(InboxUpdate.chat_id).order_by(func.min(InboxUpdate.update_id)))
+            return [c for c in result if c is not None]
+
+    async def _next(self, chat_id: int) -> InboxUpdate | None:
+        async with self._sessions() as session:
+            row: InboxUpdate | None = await session.scalar(
+                select(InboxUpdate).where(InboxUpdate.status == "pending",
+                                          InboxUpdate.chat_id == chat_id)
+                .order_by(InboxUpdate.update_id).limit(1))
+            return row
+
+    async def _drain(self, chat_id: int) -> None:
+        while not self.drainer.stopping.is_set():
+            row = await self._next(chat_id)
+            if row is None:
+                return
+            wait = row.not_before - time.time()
+            if wait > 0:
+                await self.drainer.sleep(wait)
+                continue
+            async with self._slots:
+                try:
+                    calls = await self._process(row.payload or {})
+                except Exception:
+                    log.exception("handling update %s (%s) failed", row.update_id, row.kind)
+                    await self._failed(row)
+                    continue
+            await self._finish(row, calls, "done")
+
+    async def _finish(self, row: InboxUpdate, calls: list[Call], status: str) -> None:
+        """Mark the update handled and queue its replies, in one transaction."""
+        async with self._sessions() as session:
+            stored = await session.get_one(InboxUpdate, row.id)
+            chat_id = stored.chat_id
+            stored.status, stored.handled_at = status, utcnow()
+            stored.payload, stored.chat_id = None, None  # the raw id is kept only while pending
+            session.add_all(OutboxMessage(inbox_id=stored.id, chat_id=chat_id, method=c.method,
+                                          params=c.params, status="pending", attempts=0,
+                                          not_before=0.0) for c in calls)
+            await session.commit()
+        if calls:
+            self._enqueued()
+
+    async def _failed(self, row: InboxUpdate) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self._max_attempts:
+            log.error("update %s failed %d times; answering with an apology", row.update_id,
+                      attempts)
+            try:
+                calls = await self._on_failure(row.payload or {}, row.chat_id or 0)
+            except Exception:
+                log.exception("apology for update %s failed", row.update_id)
+                calls = []
+            await self._finish(row, calls, "failed")
+            return
+        delay = min(self._retry_base * 2 ** (attempts - 1), self._retry_max)
+        async with self._sessions() as session:
+            stored = await session.get_one(InboxUpdate, row.id)
+            stored.attempts, stored.not_before = attempts, time.time() + delay
+            await session.commit()

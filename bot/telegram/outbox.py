@@ -1,0 +1,203 @@
+"""The durable outbox: stored Bot API calls, sent one at a time per chat, in order.
+
+- 429 (`retry_after`): that chat waits at least `retry_after` seconds (stored, so it holds
+  across restarts); other chats keep flowing.
+- Timeouts, dropped connections, 5xx: retried with doubling backoff, never given up.
+- 400/403 (bad request, user blocked the bot): marked failed, not retried.
+- Each send is bracketed by two commits: `sending` before the request leaves, `sent` with
+  Telegram's message id right after the answer. A row still `sending` at start-up was in
+  flight when the process died: Telegram may or may not have it, and the Bot API has no way
+  to ask. It is sent again (at-least-once: never silently lost, possibly shown twice) unless
+  LOTSE_TELEGRAM_RESEND_UNKNOWN=false (at-most-once: marked `unknown`). The same holds for a
+  timeout or a cut connection after Telegram accepted a message (it is retried). Outside
+  these ambiguous cases a reply is sent exactly once. See bot/telegram/README.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.storage.models import utcnow
+from bot.storage.queue_models import OutboxMessage
+from bot.telegram.drain import KeyedDrainer
+
+log = logging.getLogger(__name__)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+OPEN = ("pending", "sending")  # "sending" is only seen after a crash: delivery unknown
+PERMANENT = (BadRequest, Forbidden, ChatMigrated, EndPointNotFound, ValueError, KeyError)
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # sending | sent | retry | failed | unknown
+    delay: float = 0.0
+    message_id: int | None = None
+    error: str | None = None
+
+
+def reply_markup(data: dict[str, Any] | None) -> Markup | None:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b[
+            "callback_data"]) for b in row] for row in data["inline_keyboard"]])
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(b["text"], request_location=b.get("request_location"))
+              for b in row] for row in data["keyboard"]],
+            resize_keyboard=data.get("resize_keyboard"),
+            one_time_keyboard=data.get("one_time_keyboard"))
+    return ReplyKeyboardRemove() if data.get("remove_keyboard") else None
+
+
+async def send_call(bot: Bot, chat_id: int, method: str, params: dict[str, Any]) -> Message:
+    """One stored call through PTB (timeouts: LOTSE_TELEGRAM_SEND_TIMEOUT_SECONDS)."""
+    markup = reply_markup(params.get("reply_markup"))
+    if method == "sendMessage":
+        preview = params.get("link_preview_options")
+        return await bot.send_message(
+            chat_id, params["text"], parse_mode=params.get("parse_mode"), reply_markup=markup,
+            link_preview_options=LinkPreviewOptions(**preview) if preview else None)
+    if method == "sendVenue":
+        return await bot.send_venue(chat_id, latitude=params["latitude"],
+                                    longitude=params["longitude"], title=params["title"],
+                                    address=params["address"], reply_markup=markup)
+    if method == "sendLocation":
+        return await bot.send_location(chat_id, latitude=params["latitude"],
+                                       longitude=params["longitude"], reply_markup=markup)
+    raise ValueError(f"unsupported outbox method {method!r}")
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value if isinstance(value, int | float) else value.total_seconds()
+
+
+class OutboxWorker:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot, *,
+                 concurrency: int, retry_base: float, retry_max: float,
+                 resend_unknown: bool = True) -> None:
+        self._sessions = sessions
+        self._bot = bot
+        self._resend_unknown = resend_unknown
+        self._slots = asyncio.Semaphore(concurrency)
+        self._retry_base, self._retry_max = retry_base, retry_max
+        self.drainer = KeyedDrainer("outbox", self._chats, self._drain)
+
+    async def _chats(self) -> list[int]:
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.status.in_(OPEN))
+                .group_by(OutboxMessage.chat_id).order_by(func.min(OutboxMessage.id)))
+            return [c for c in result if c is not None]
+
+    async def _head(self, chat_id: int) -> OutboxMessage | None:
+        async with self._sessions() as session:
+            row: OutboxMessage | None = await session.scalar(
+                select(OutboxMessage).where(OutboxMessage.status.in_(OPEN),
+                                            OutboxMessage.chat_id == chat_id)
+                .order_by(OutboxMessage.id).limit(1))
+            return row
+
+    async def _drain(self, chat_id: int) -> None:
+        while not self.drainer.stopping.is_set():
+            row = await self._head(chat_id)
+            if row is None:
+                return
+            wait = row.not_before - time.time()
+            if wait > 0:  # this chat is paused (429) or backing off; other chats go on
+                await self.drainer.sleep(wait)
+                continue
+            if row.status == "sending" and not await self._unknown(row):
+                continue
+            async with self._slots:
+                await self._record(row.id, Result("sending"))
+                result = await self._send(row, chat_id)
+            await self._record(row.id, result)
+
+    async def _unknown(self, row: OutboxMessage) -> bool:
+        """A row left in flight by a crash: Telegram may or may not have it. True: send it
+        again (LOTSE_TELEGRAM_RESEND_UNKNOWN, the default); False: it was marked `unknown`."""
+        if self._resend_unknown:
+            log.warning("outbox %s: delivery unknown after a restart; sending again", row.id)
+            return True
+        log.warning("outbox %s: delivery unknown after a restart; not sent again", row.id)
+        await self._record(row.id, Result("unknown"))
+        return False
+
+    async def _send(self, row: OutboxMessage, chat_id: int) -> Result:
+        try:
+            message = await send_call(self._bot, chat_id, row.method, row.params or {})
+        except RetryAfter as exc:
+            seconds = retry_after_seconds(exc)
+            log.warning("outbox %s: 429, chat paused for %.1f s", row.id, seconds)
+            return Result("retry", seconds + 0.05, error=f"429 retry_after={seconds:g}")
+        except PERMANENT as exc:
+            log.error("outbox %s: %s, not retried", row.id, type(exc).__name__)
+            return Result("failed", error=f"{type(exc).__name__}: {exc}"[:200])
+        except TelegramError as exc:  # network errors, timeouts, 5xx, …
+            delay = min(self._retry_base * 2 ** row.attempts, self._retry_max)
+            delay *= random.uniform(0.75, 1.25)
+            log.warning("outbox %s: %s, retry in %.1f s", row.id, type(exc).__name__, delay)
+            return Result("retry", delay, error=f"{type(exc).__name__}: {exc}"[:200])
+        return Result("sent", message_id=message.message_id)
+
+    async def _record(self, row_id: int, result: Result) -> None:
+        """Store the outcome; a failing database is retried here, because giving up after a
+        successful send would send the reply again."""
+        for attempt in range(1, 11):
+            try:
+                return await self._record_once(row_id, result)
+            except SQLAlchemyError:
+                if attempt == 10:
+                    raise
+                log.warning("outbox %s: recording the outcome failed, retrying", row_id)
+                await asyncio.sleep(0.2 * attempt)
+
+    async def _record_once(self, row_id: int, result: Result) -> None:
+        """One UPDATE and a commit: the shortest possible gap after Telegram's answer."""
+        if result.status == "sending":  # written before the request leaves
+            values: dict[str, Any] = {"status": "sending"}
+        elif result.status == "retry":
+            values = {"status": "pending", "attempts": OutboxMessage.attempts + 1,
+                      "error": result.error, "not_before": time.time() + result.delay}
+        else:  # sent, failed, unknown: the raw chat id and the text are no longer needed
+            values = {"status": result.status, "attempts": OutboxMessage.attempts + 1,
+                      "error": result.error, "params": None, "chat_id": None,
+                      "telegram_message_id": result.message_id,
+                      "sent_at": utcnow() if result.status == "sent" else None}
+        async with self._sessions() as session:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                                  .values(**values))
+            await session.commit()

@@ -1,0 +1,80 @@
+"""Long polling (development): getUpdates is driven here, not by PTB's Application, so the
+offset — Telegram's acknowledgement — moves only after the updates are stored."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
+
+from bot.telegram.inbox import ALLOWED_UPDATES
+from bot.telegram.outbox import retry_after_seconds
+
+log = logging.getLogger(__name__)
+Store = Callable[[list[dict[str, Any]]], Awaitable[int]]
+
+
+class Poller:
+    def __init__(self, bot: Bot, store: Store, stored: Callable[[], None],
+                 timeout_seconds: int, retry_max: float) -> None:
+        self._bot = bot
+        self._store = store
+        self._stored = stored
+        self._timeout = timeout_seconds
+        self._retry_max = retry_max
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="telegram-polling")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        await self._until_done(lambda: self._bot.delete_webhook(drop_pending_updates=False),
+                               "deleteWebhook")
+        offset: int | None = None  # None: Telegram sends everything not yet acknowledged
+        failures = 0
+        while True:
+            try:
+                updates = await self._bot.get_updates(
+                    offset=offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES)
+                failures = 0
+            except TimedOut:
+                continue
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_after_seconds(exc))
+                continue
+            except (Conflict, InvalidToken, TelegramError) as exc:
+                failures += 1
+                delay = min(2.0 ** failures, self._retry_max)
+                log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__,
+                            delay)
+                await asyncio.sleep(delay)
+                continue
+            if not updates:
+                continue
+            data = [update.to_dict() for update in updates]
+            await self._until_done(functools.partial(self._store, data), "storing updates")
+            offset = max(u.update_id for u in updates) + 1  # acknowledged by the next call
+            self._stored()
+
+    async def _until_done(self, step: Callable[[], Awaitable[Any]], what: str) -> None:
+        failures = 0
+        while True:
+            try:
+                await step()
+                return
+            except Exception as exc:
+                failures += 1
+                delay = min(0.5 * 2 ** failures, self._retry_max)
+                log.warning("%s failed (%s); retrying in %.1f s", what, type(exc).__name__,
+                            delay)
+                await asyncio.sleep(delay)

@@ -1,0 +1,140 @@
+"""`Reply` → Bot API calls: HTML-escaped text split at paragraph boundaries, keyboards, venues.
+
+The result is plain JSON (`Call`) so it can be stored in the outbox exactly as it will be sent.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.types import Button, Reply
+from bot.telegram.callbacks import fits
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 4096  # Bot API: characters of a message text
+_SEPARATORS = ("\n\n", "\n", " ")
+REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
+
+
+@dataclass
+class Call:
+    """One Bot API call for one chat (the chat id is stored next to it, not inside)."""
+
+    method: str  # sendMessage | sendVenue | sendLocation
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), of the escaped text: an upper bound."""
+    return len(html.escape(text, quote=False).encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Chunks whose escaped form fits `limit`: at paragraphs, else lines, else words, else
+    characters."""
+    text = text.strip()
+    if not text:
+        return []
+    if telegram_length(text) <= limit:
+        return [text]
+    return [c for c in _split(text, limit, 0) if c.strip()]
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if telegram_length(text) <= limit:
+        return [text]
+    if level == len(_SEPARATORS):
+        return _hard_cut(text, limit)
+    separator = _SEPARATORS[level]
+    chunks: list[str] = []
+    current = ""
+    for part in text.split(separator):
+        candidate = f"{current}{separator}{part}" if current else part
+        if telegram_length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        if telegram_length(part) <= limit:
+            current = part
+        else:
+            *head, current = _split(part, limit, level + 1)
+            chunks += head
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _hard_cut(text: str, limit: int) -> list[str]:
+    chunks, current = [], ""
+    for char in text:
+        if telegram_length(current + char) > limit:
+            chunks.append(current)
+            current = ""
+        current += char
+    return [*chunks, current]
+
+
+def inline_keyboard(buttons: Iterable[Button], one_per_row: bool = False) -> dict[str, Any] | None:
+    """Buttons as an inline keyboard; a payload over 64 bytes is dropped (and logged)."""
+    usable = []
+    for button in buttons:
+        if fits(button.payload):
+            usable.append({"text": button.title, "callback_data": button.payload})
+        else:
+            log.warning("button dropped: callback data of %d bytes exceeds 64",
+                        len(button.payload.encode()))
+    if not usable:
+        return None
+    short = len(usable) <= 3 and sum(len(b["text"]) for b in usable) <= 30
+    if one_per_row:
+        rows = [[b] for b in usable]
+    elif short:
+        rows = [usable]
+    else:
+        rows = [usable[i:i + 2] for i in range(0, len(usable), 2)]
+    return {"inline_keyboard": rows}
+
+
+def location_keyboard(label: str) -> dict[str, Any]:
+    return {"keyboard": [[{"text": label, "request_location": True}]],
+            "resize_keyboard": True, "one_time_keyboard": True}
+
+
+def render(reply: Reply, share_location_label: str) -> list[Call]:
+    """The calls for one reply: its text (split when long; the keyboard on the last part),
+    then a venue when it names a place."""
+    calls = [Call("sendMessage", {"text": html.escape(chunk, quote=False), "parse_mode": "HTML",
+                                  "link_preview_options": {"is_disabled": True}})
+             for chunk in split_text(reply.text)]
+    markup = inline_keyboard(reply.buttons, one_per_row=reply.kind == "clarify")
+    if markup is None and reply.kind == "ask_location":
+        markup = location_keyboard(share_location_label)
+    if markup is not None:
+        if not calls:
+            log.warning("reply without text dropped its keyboard")
+        else:
+            calls[-1].params["reply_markup"] = markup
+    if reply.venue is not None:
+        venue = reply.venue
+        calls.append(Call("sendVenue", {"latitude": venue.lat, "longitude": venue.lon,
+                                        "title": venue.name or "📍",
+                                        "address": venue.address or venue.name or "—"}))
+    return calls
+
+
+def render_all(replies: list[Reply], share_location_label: str,
+               remove_keyboard: bool) -> list[Call]:
+    """All replies of one update, in order. `remove_keyboard` takes the share-location keyboard
+    away with the first message that has no keyboard of its own."""
+    calls = [call for reply in replies for call in render(reply, share_location_label)]
+    if remove_keyboard:
+        for call in calls:
+            if call.method == "sendMessage" and "reply_markup" not in call.params:
+                call.params["reply_markup"] = REMOVE_KEYBOARD
+                break
+    return calls
