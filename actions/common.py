@@ -48,6 +48,14 @@ def buttons_json(buttons: list[Button]) -> list[dict[str, Any]]:
     return [{"title": b.title, "payload": b.payload} for b in buttons]
 
 
+def merged(*provenances: Provenance) -> Provenance:
+    """One source line for an answer and the office it names: all sources, the oldest date,
+    verified only when every part is."""
+    sources = tuple(dict.fromkeys(s for p in provenances for s in p.source))
+    return Provenance(sources, min(p.as_of for p in provenances),
+                      all(p.verified for p in provenances))
+
+
 def provenance_line(_: Translator, prov: Provenance) -> str:
     sources = " · ".join(prov.source)
     line = _("source_line", sources=sources, as_of=prov.as_of.isoformat())

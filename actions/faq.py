@@ -12,6 +12,7 @@ from actions.common import (
     LotseAction,
     Resources,
     city_of,
+    merged,
     office_block,
     provenance_line,
     translator,
@@ -37,7 +38,7 @@ class ActionAnswerFaq(LotseAction):
         text = "\n\n".join([
             faq.answer_for(city.id, _.language),
             office_block(_, office, _.language),
-            provenance_line(_, faq.provenance),
+            provenance_line(_, merged(faq.provenance, office.provenance)),
         ])
         dispatcher.utter_message(text=text, json_message={"kind": "faq", "ref": faq.intent})
         return [SlotSet("last_topic", faq.topic)]
@@ -65,7 +66,8 @@ class ActionResponsibleOffice(LotseAction):
             office = city.offices[office_id]
             parts += [office_block(_, office, _.language), provenance_line(_, office.provenance)]
         parts.append(_("topic_ask_more"))
-        dispatcher.utter_message(text="\n\n".join(parts), json_message={"kind": "office", "ref": topic})
+        dispatcher.utter_message(text="\n\n".join(parts),
+                                 json_message={"kind": "office", "ref": topic})
         return [SlotSet("last_topic", topic)]
 
 

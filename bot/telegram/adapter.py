@@ -45,7 +45,8 @@ class Adapter:
         """What the user gets when their update could not be handled after all retries."""
         if not chat_id:
             return []
-        view = await self._prefs.view(chat_id)
+        sender = (payload.get("message") or payload.get("callback_query") or {}).get("from")
+        view = await self._prefs.view(chat_id, (sender or {}).get("language_code"))
         _ = self._translators[view.language]
         return render_all([Reply(_("tg:error"))], _("tg:share_location"), False)
 

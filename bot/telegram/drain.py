@@ -8,16 +8,33 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 log = logging.getLogger(__name__)
+
+
+async def persist(step: Callable[[], Awaitable[None]], what: str, attempts: int = 10) -> None:
+    """Run a database step, retrying when the database fails (e.g. SQLite busy). Used where
+    giving up would repeat work already done outside (a reply sent, an update handled)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await step()
+        except SQLAlchemyError:
+            if attempt == attempts:
+                raise
+            log.warning("%s failed, retrying", what)
+            await asyncio.sleep(0.2 * attempt)
 
 
 class KeyedDrainer:
     """Asks `keys()` which chats have work (on `wake()` and every `poll_seconds`) and runs
-    `drain(chat)` for each chat that has no running task yet."""
+    `drain(chat)` for each chat that has no running task yet, at most `max_active` at once."""
 
     def __init__(self, name: str, keys: Callable[[], Awaitable[list[int]]],
-                 drain: Callable[[int], Awaitable[None]], poll_seconds: float = 1.0) -> None:
+                 drain: Callable[[int], Awaitable[None]], poll_seconds: float = 1.0,
+                 max_active: int = 64) -> None:
         self.name = name
+        self._max_active = max_active
         self._keys = keys
         self._drain = drain
         self._poll = poll_seconds
@@ -52,7 +69,9 @@ class KeyedDrainer:
                 log.exception("%s: looking for work failed; retrying", self.name)
                 await self.sleep(self._poll)
                 continue
-            for key in keys:
+            for key in keys:  # oldest work first; the rest waits for a free worker
+                if len(self._active) >= self._max_active:
+                    break
                 if key not in self._active:
                     self._active[key] = asyncio.create_task(self._one(key),
                                                             name=f"{self.name}-chat")

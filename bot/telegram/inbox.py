@@ -8,6 +8,7 @@ either leaves the update pending (handled again after the restart) or fully hand
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import utcnow
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
-from bot.telegram.drain import KeyedDrainer
+from bot.telegram.drain import KeyedDrainer, persist
 from bot.telegram.render import Call
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,8 @@ class InboxWorker:
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._retry_base, self._retry_max = retry_base, retry_max
-        self.drainer = KeyedDrainer("inbox", self._chats, self._drain)
+        self.drainer = KeyedDrainer("inbox", self._chats, self._drain,
+                                    max_active=4 * concurrency)
 
     async def _chats(self) -> list[int]:
         async with self._sessions() as session:
@@ -142,18 +144,25 @@ class InboxWorker:
             await self._finish(row, calls, "done")
 
     async def _finish(self, row: InboxUpdate, calls: list[Call], status: str) -> None:
+        await persist(functools.partial(self._finish_once, row, calls, status),
+                      f"inbox update {row.update_id}: queueing replies")
+        if calls:
+            self._enqueued()
+
+    async def _finish_once(self, row: InboxUpdate, calls: list[Call], status: str) -> None:
         """Mark the update handled and queue its replies, in one transaction."""
         async with self._sessions() as session:
             stored = await session.get_one(InboxUpdate, row.id)
-            chat_id = stored.chat_id
+            if stored.status != "pending":  # an earlier try did commit after all
+                return
             stored.status, stored.handled_at = status, utcnow()
+            if status == "failed":
+                stored.attempts = row.attempts + 1
             stored.payload, stored.chat_id = None, None  # the raw id is kept only while pending
-            session.add_all(OutboxMessage(inbox_id=stored.id, chat_id=chat_id, method=c.method,
+            session.add_all(OutboxMessage(inbox_id=stored.id, chat_id=row.chat_id, method=c.method,
                                           params=c.params, status="pending", attempts=0,
                                           not_before=0.0) for c in calls)
             await session.commit()
-        if calls:
-            self._enqueued()
 
     async def _failed(self, row: InboxUpdate) -> None:
         attempts = row.attempts + 1

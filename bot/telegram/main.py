@@ -44,8 +44,13 @@ async def run_telegram(settings: Settings, config: Path, external_rasa: bool) ->
     from bot.cli import say
     from bot.web.app import create_app
 
+    try:
+        app = create_app(settings)  # checks the Telegram settings; no I/O yet
+    except ValueError as exc:
+        say(f"not starting: {exc}")
+        raise SystemExit(2) from None
     async with rasa_for(settings, config, external_rasa):
-        runner = web.AppRunner(create_app(settings))
+        runner = web.AppRunner(app)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         say(f"Lotse on Telegram ({settings.telegram_mode}); web chat on "

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     Bot,
@@ -48,7 +48,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.storage.models import utcnow
 from bot.storage.queue_models import OutboxMessage
-from bot.telegram.drain import KeyedDrainer
+from bot.telegram.drain import KeyedDrainer, persist
 
 log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -113,7 +113,8 @@ class OutboxWorker:
         self._resend_unknown = resend_unknown
         self._slots = asyncio.Semaphore(concurrency)
         self._retry_base, self._retry_max = retry_base, retry_max
-        self.drainer = KeyedDrainer("outbox", self._chats, self._drain)
+        self.drainer = KeyedDrainer("outbox", self._chats, self._drain,
+                                    max_active=4 * concurrency)
 
     async def _chats(self) -> list[int]:
         async with self._sessions() as session:
@@ -174,16 +175,8 @@ class OutboxWorker:
         return Result("sent", message_id=message.message_id)
 
     async def _record(self, row_id: int, result: Result) -> None:
-        """Store the outcome; a failing database is retried here, because giving up after a
-        successful send would send the reply again."""
-        for attempt in range(1, 11):
-            try:
-                return await self._record_once(row_id, result)
-            except SQLAlchemyError:
-                if attempt == 10:
-                    raise
-                log.warning("outbox %s: recording the outcome failed, retrying", row_id)
-                await asyncio.sleep(0.2 * attempt)
+        await persist(functools.partial(self._record_once, row_id, result),
+                      f"outbox {row_id}: recording {result.status}")
 
     async def _record_once(self, row_id: int, result: Result) -> None:
         """One UPDATE and a commit: the shortest possible gap after Telegram's answer."""

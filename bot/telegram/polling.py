@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.error import RetryAfter, TimedOut
 
 from bot.telegram.inbox import ALLOWED_UPDATES
 from bot.telegram.outbox import retry_after_seconds
@@ -20,11 +20,9 @@ Store = Callable[[list[dict[str, Any]]], Awaitable[int]]
 
 
 class Poller:
-    def __init__(self, bot: Bot, store: Store, stored: Callable[[], None],
-                 timeout_seconds: int, retry_max: float) -> None:
+    def __init__(self, bot: Bot, store: Store, timeout_seconds: int, retry_max: float) -> None:
         self._bot = bot
         self._store = store
-        self._stored = stored
         self._timeout = timeout_seconds
         self._retry_max = retry_max
         self._task: asyncio.Task[None] | None = None
@@ -37,6 +35,20 @@ class Poller:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
+    async def _fetch(self, offset: int | None) -> list[dict[str, Any]]:
+        """getUpdates, unparsed: an update PTB cannot read must not stop polling (it is
+        stored like any other and fails in the inbox, where it is retried and answered).
+        The lower-case method name is the same Bot API method (names are case-insensitive)
+        without PTB's parsing."""
+        params: dict[str, Any] = {"timeout": self._timeout, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            params["offset"] = offset
+        result = await self._bot.do_api_request("getupdates", api_kwargs=params,
+                                                read_timeout=self._timeout + 10)
+        if not isinstance(result, list):
+            return []
+        return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+
     async def _run(self) -> None:
         await self._until_done(lambda: self._bot.delete_webhook(drop_pending_updates=False),
                                "deleteWebhook")
@@ -44,15 +56,14 @@ class Poller:
         failures = 0
         while True:
             try:
-                updates = await self._bot.get_updates(
-                    offset=offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES)
+                updates = await self._fetch(offset)
                 failures = 0
             except TimedOut:
                 continue
             except RetryAfter as exc:
                 await asyncio.sleep(retry_after_seconds(exc))
                 continue
-            except (Conflict, InvalidToken, TelegramError) as exc:
+            except Exception as exc:  # network, 5xx, Conflict (a webhook or a second poller)
                 failures += 1
                 delay = min(2.0 ** failures, self._retry_max)
                 log.warning("getUpdates failed (%s); retrying in %.0f s", type(exc).__name__,
@@ -61,10 +72,8 @@ class Poller:
                 continue
             if not updates:
                 continue
-            data = [update.to_dict() for update in updates]
-            await self._until_done(functools.partial(self._store, data), "storing updates")
-            offset = max(u.update_id for u in updates) + 1  # acknowledged by the next call
-            self._stored()
+            await self._until_done(functools.partial(self._store, updates), "storing updates")
+            offset = max(int(u["update_id"]) for u in updates) + 1  # acknowledged next call
 
     async def _until_done(self, step: Callable[[], Awaitable[Any]], what: str) -> None:
         failures = 0

@@ -88,8 +88,7 @@ class TelegramRuntime:
         inbox.drainer.start()  # first round: whatever was stored but not handled before
         self._tasks.append(asyncio.create_task(adapter.publish_commands()))
         if settings.telegram_mode == "polling":
-            self._poller = Poller(bot, self.store, lambda: None,
-                                  settings.telegram_poll_timeout_seconds,
+            self._poller = Poller(bot, self.store, settings.telegram_poll_timeout_seconds,
                                   settings.telegram_retry_max_seconds)
             self._poller.start()
         else:

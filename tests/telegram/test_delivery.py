@@ -1,0 +1,187 @@
+"""Loss-free delivery: duplicates, a burst in order, 429 per chat, 5xx / dropped / slow
+answers, the webhook's secret and acknowledgement, and a restart with unhandled work."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+from yarl import URL
+
+from bot.nlu.client import RasaClient
+from bot.storage.models import Message
+from bot.storage.queue_models import InboxUpdate, OutboxMessage
+from bot.telegram.inbox import store_updates
+from tests.telegram import updates
+from tests.telegram.botapi import BotApi, Fault
+from tests.telegram.harness import SECRET, Harness, telegram_settings
+
+
+async def sent_update_order(harness: Harness, chat_id: int) -> list[int]:
+    """For each message the server accepted for `chat_id` (in the order it accepted them),
+    the update it answers."""
+    rows = await harness.query(
+        select(OutboxMessage.telegram_message_id, InboxUpdate.update_id)
+        .join(InboxUpdate, OutboxMessage.inbox_id == InboxUpdate.id))
+    by_message = {message_id: update_id for message_id, update_id in rows}
+    return [by_message[s.message_id] for s in harness.api.sent_to(chat_id)]
+
+
+async def test_the_same_update_five_times_by_polling_gives_one_reply(polling: Harness) -> None:
+    once = await polling.chat(2001, "de").deliver(updates.text(2001, "Hallo"))
+    chat = polling.chat(2002, "de")
+    five = await chat.deliver(updates.text(2002, "Hallo"), deliveries=5)
+    await polling.api.wait_for(lambda: polling.api.undelivered == 0, what="five deliveries")
+    await asyncio.sleep(0.5)  # time for a wrong second reply to show up
+    assert len(chat.sent) == len(five) == len(once) == 1
+    inbox = await polling.query(select(InboxUpdate.update_id).where(
+        InboxUpdate.kind == "text"))
+    assert len(inbox) == 2
+
+
+async def test_the_same_update_five_times_by_webhook_gives_one_reply(webhook: Harness) -> None:
+    await webhook.api.wait_for(lambda: bool(webhook.api.webhook.get("url")), what="setWebhook")
+    chat = webhook.chat(2003, "en")
+    sent = await chat.deliver(updates.text(2003, "Hello"), deliveries=5)
+    await webhook.api.wait_for(lambda: webhook.api.undelivered == 0, what="five deliveries")
+    await asyncio.sleep(0.5)
+    assert len(chat.sent) == len(sent) == 1
+    assert webhook.api.webhook_statuses[-5:] == [200] * 5
+
+
+async def test_a_burst_of_30_messages_to_one_chat_is_answered_in_order(polling: Harness) -> None:
+    questions = ["Hallo", "Wie finde ich Arbeit?", "Wie finde ich eine Wohnung?"]
+    texts = [f"{questions[i % 3]} ({i})" for i in range(30)]
+    ids = [polling.api.push(updates.text(2010, t)) for t in texts]
+    await polling.settled(*ids, timeout=180)
+    order = await sent_update_order(polling, 2010)
+    assert order == sorted(order) and set(order) == set(ids)
+    stored = await polling.query(select(Message.text).where(Message.direction == "in")
+                                 .order_by(Message.id))
+    assert [row[0] for row in stored] == texts
+
+
+async def test_429_on_one_chat_delays_only_that_chat(polling: Harness) -> None:
+    api = polling.api
+    api.inject(Fault("429", chat_id=2020, retry_after=3))
+    slow_id = api.push(updates.text(2020, "Hallo"))
+    await api.wait_for(lambda: any(a.outcome == "429" for a in api.attempts_to(2020)),
+                       what="the 429")
+    refused_at = next(a.at for a in api.attempts_to(2020) if a.outcome == "429")
+    others = [api.push(updates.text(2021 + i, "Hallo")) for i in range(3)]
+    await polling.settled(*others, slow_id)
+    [late] = api.sent_to(2020)
+    assert late.at - refused_at >= 3.0  # at least retry_after
+    for chat_id in (2021, 2022, 2023):
+        [reply] = api.sent_to(chat_id)
+        assert reply.at < late.at  # the other chats were answered during the pause
+
+
+async def test_5xx_dropped_and_slow_answers_are_retried_and_sent_once(polling: Harness) -> None:
+    api = polling.api
+    api.inject(Fault("5xx", chat_id=2030, status=502, times=2))
+    api.inject(Fault("drop", chat_id=2031))
+    api.inject(Fault("slow", chat_id=2032, seconds=2.0))
+    ids = [api.push(updates.text(chat_id, "Hallo")) for chat_id in (2030, 2031, 2032)]
+    await polling.settled(*ids)
+    outcomes = {chat_id: [a.outcome for a in api.attempts_to(chat_id)
+                          if a.method == "sendmessage"] for chat_id in (2030, 2031, 2032)}
+    assert outcomes == {2030: ["5xx", "5xx", "ok"], 2031: ["drop", "ok"], 2032: ["slow"]}
+    assert [len(api.sent_to(c)) for c in (2030, 2031, 2032)] == [1, 1, 1]
+
+
+async def test_webhook_needs_the_secret_and_answers_after_storing(webhook: Harness) -> None:
+    body = {"update_id": 55_000_001, **updates.text(2040, "Hallo")}
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with http.post(webhook.webhook_url, json=body, headers=headers) as response:
+                assert response.status == 403
+        assert await webhook.query(select(InboxUpdate).where(
+            InboxUpdate.update_id == 55_000_001)) == []
+        good = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with http.post(webhook.webhook_url, data=b"{nope", headers=good) as response:
+            assert response.status == 400
+        async with http.post(webhook.webhook_url, json=body, headers=good) as response:
+            assert response.status == 200
+            rows = await webhook.query(select(InboxUpdate.status).where(
+                InboxUpdate.update_id == 55_000_001))
+            assert len(rows) == 1  # stored before the 200
+    await webhook.settled(55_000_001)
+    assert len(webhook.api.sent_to(2040)) == 1
+
+
+async def test_stored_but_unhandled_updates_and_unsent_replies_survive_a_restart(
+        polling: Harness) -> None:
+    await polling.stop()
+    engine_sessions = _sessions(polling)
+    stored = [{"update_id": 56_000_000 + i, **updates.text(2050, f"Hallo ({i})")}
+              for i in range(3)]
+    await store_updates(engine_sessions, stored)
+    async with engine_sessions() as session:
+        session.add(OutboxMessage(chat_id=2051, method="sendMessage", status="pending",
+                                  params={"text": "queued before the restart"}, attempts=0,
+                                  not_before=0.0))
+        session.add(in_flight(2053))
+        await session.commit()
+    waiting = polling.api.push(updates.text(2052, "Hallo"))  # arrives while the bot is down
+    await polling.start()
+    await polling.settled(*(u["update_id"] for u in stored), waiting)
+    api = polling.api
+    await api.wait_for(lambda: len(api.sent_to(2051)) == len(api.sent_to(2053)) == 1,
+                       what="the outbox")
+    assert len(api.sent_to(2050)) == 3 and len(api.sent_to(2052)) == 1
+    assert api.sent_to(2051)[0].text == "queued before the restart"
+    assert api.sent_to(2053)[0].text == "in flight when the bot died"
+
+
+def in_flight(chat_id: int) -> OutboxMessage:
+    """A reply that was being sent when the process died (delivery unknown)."""
+    return OutboxMessage(chat_id=chat_id, method="sendMessage", status="sending",
+                         params={"text": "in flight when the bot died"}, attempts=0,
+                         not_before=0.0)
+
+
+async def test_unknown_deliveries_are_not_resent_when_configured(
+        tmp_path: Path, rasa: RasaClient, api: BotApi) -> None:
+    settings = telegram_settings(tmp_path, URL(rasa._url).port or 0, api,
+                                 telegram_resend_unknown=False)
+    harness = Harness(api, settings)
+    await harness.start()
+    await harness.stop()  # the schema exists now
+    async with _sessions(harness)() as session:
+        session.add(in_flight(2060))
+        session.add(OutboxMessage(chat_id=2060, method="sendMessage", status="pending",
+                                  params={"text": "next"}, attempts=0, not_before=0.0))
+        await session.commit()
+    await harness.start()
+    try:
+        await api.wait_for(lambda: len(api.sent_to(2060)) == 1, what="the next reply")
+        assert api.sent_to(2060)[0].text == "next"
+        rows = await harness.query(select(OutboxMessage.status).order_by(OutboxMessage.id))
+        assert [r[0] for r in rows] == ["unknown", "sent"]
+    finally:
+        await harness.close()
+
+
+def _sessions(harness: Harness) -> Any:
+    from bot.storage.db import create_engine, session_factory
+
+    return session_factory(create_engine(harness.settings.database_url))
+
+
+async def test_an_update_that_cannot_be_handled_gets_an_apology_and_the_chat_goes_on(
+        polling: Harness) -> None:
+    broken = updates.message(2070, "en")
+    del broken["message"]["message_id"]  # PTB cannot read it: handling raises every time
+    broken_id = polling.api.push(broken)
+    next_id = polling.api.push(updates.text(2070, "Hello"))
+    await polling.settled(broken_id, next_id)
+    [status] = await polling.query(select(InboxUpdate.status, InboxUpdate.attempts).where(
+        InboxUpdate.update_id == broken_id))
+    assert status == ("failed", 5)  # LOTSE_TELEGRAM_HANDLE_ATTEMPTS
+    apology, answer = polling.api.sent_to(2070)
+    assert apology.text.startswith("Sorry, I could not process your message")
+    assert answer.text.startswith("Hello")
