@@ -5,73 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from aiohttp import web
-
-from bot.kb.loader import load_knowledge
-from bot.kb.model import Knowledge
-from bot.kb.source import KnowledgeError
 from bot.nlu.evaluate import evaluate, load_examples, report
-from bot.nlu.process import RasaServer, running_rasa
-from bot.nlu.training import ensure_model
+from bot.nlu.process import running_rasa
+from bot.runner import VAR, knowledge_or_exit, rasa_for, say, serve_until_stopped, train
 from bot.settings import PROJECT_ROOT, Settings
-
-VAR = PROJECT_ROOT / "var"
-
-
-def say(message: str) -> None:
-    print(f"[lotse] {message}", flush=True)
-
-
-def knowledge_or_exit(settings: Settings) -> Knowledge:
-    try:
-        knowledge = load_knowledge(settings.knowledge_dir)
-    except KnowledgeError as exc:
-        say(f"knowledge is broken, not starting: {exc}")
-        raise SystemExit(2) from None
-    say(f"knowledge: {len(knowledge.faqs)} FAQs, cities {', '.join(knowledge.cities)}, "
-        f"{len(knowledge.unverified)} unverified records")
-    return knowledge
-
-
-def train(settings: Settings, config: Path) -> Path:
-    knowledge = knowledge_or_exit(settings)
-    return ensure_model(knowledge, config=config, data_dir=settings.nlu_dir / "data",
-                        models_dir=settings.models_dir, progress=say)
 
 
 async def serve(settings: Settings, config: Path) -> None:
-    from bot.nlu.client import RasaClient
     from bot.web.app import create_app
 
-    model = await asyncio.to_thread(train, settings, config)
-    server = RasaServer(model, settings.rasa_port, settings.rasa_token, VAR / "rasa.log")
-    say(f"starting Rasa on 127.0.0.1:{settings.rasa_port} (log: {server.log_path}) …")
-    await server.start()
-    import aiohttp
-
-    async with aiohttp.ClientSession() as http:
-        client = RasaClient(http, settings.rasa_url, settings.rasa_token, 5)
-        seconds = await server.wait_ready(client)
-    say(f"Rasa is ready after {seconds:.0f} s")
-    server.supervise()
-    runner = web.AppRunner(create_app(settings))
-    await runner.setup()
-    await web.TCPSite(runner, settings.host, settings.port).start()
-    say(f"Lotse web chat: http://{settings.host}:{settings.port}/  — stop with Ctrl-C")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    say("stopping …")
-    await runner.cleanup()
-    await server.stop()
+    app = create_app(settings)
+    async with rasa_for(settings, config, external=False):
+        await serve_until_stopped(app, settings,
+                                  f"Lotse web chat: http://{settings.host}:{settings.port}/")
 
 
 async def run_eval(settings: Settings, config: Path) -> None:

@@ -7,9 +7,11 @@ served by one Rasa process for the whole session.
 from __future__ import annotations
 
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.i18n import Translator, load_translators
@@ -22,6 +24,7 @@ from bot.nlu.training import ensure_model
 from bot.settings import PROJECT_ROOT, Settings
 
 TEST_TOKEN = "test-token"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def free_port() -> int:
@@ -64,3 +67,16 @@ def app_settings(tmp_path: Path, rasa_port: int, **overrides: object) -> Setting
     return Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'lotse.db'}",
                     rasa_port=rasa_port, rasa_token=TEST_TOKEN, rasa_timeout_seconds=5,
                     **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh database on the local PostgreSQL server, dropped afterwards."""
+    name = f"lotse_test_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()

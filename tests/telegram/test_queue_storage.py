@@ -3,12 +3,8 @@ deduplication by update_id, 64-bit chat ids, and the round trip of a migration."
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
-import pytest
 from alembic import command
 from sqlalchemy import select
 
@@ -17,20 +13,9 @@ from bot.storage.queue_models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import store_updates
 from tests.telegram import updates
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BIG_CHAT = 7_123_456_789  # Telegram ids need 64 bits
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    name = f"lotse_tg_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def roundtrip(url: str) -> None:

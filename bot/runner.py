@@ -1,0 +1,80 @@
+"""Start-up shared by the long-running commands (`run`, `telegram`): validate the knowledge,
+train if needed, start and supervise Rasa, serve the aiohttp app until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from bot.kb.loader import load_knowledge
+from bot.kb.model import Knowledge
+from bot.kb.source import KnowledgeError
+from bot.nlu.client import RasaClient
+from bot.nlu.process import RasaServer
+from bot.nlu.training import ensure_model
+from bot.settings import PROJECT_ROOT, Settings
+
+VAR = PROJECT_ROOT / "var"
+
+
+def say(message: str) -> None:
+    print(f"[lotse] {message}", flush=True)
+
+
+def knowledge_or_exit(settings: Settings) -> Knowledge:
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        say(f"knowledge is broken, not starting: {exc}")
+        raise SystemExit(2) from None
+    say(f"knowledge: {len(knowledge.faqs)} FAQs, cities {', '.join(knowledge.cities)}, "
+        f"{len(knowledge.unverified)} unverified records")
+    return knowledge
+
+
+def train(settings: Settings, config: Path) -> Path:
+    knowledge = knowledge_or_exit(settings)
+    return ensure_model(knowledge, config=config, data_dir=settings.nlu_dir / "data",
+                        models_dir=settings.models_dir, progress=say)
+
+
+@contextlib.asynccontextmanager
+async def rasa_for(settings: Settings, config: Path, external: bool) -> AsyncIterator[None]:
+    """Rasa for the app's lifetime: trained if needed, started, supervised, stopped."""
+    if external:
+        say(f"using the Rasa server on 127.0.0.1:{settings.rasa_port}")
+        yield
+        return
+    model = await asyncio.to_thread(train, settings, config)
+    server = RasaServer(model, settings.rasa_port, settings.rasa_token, VAR / "rasa.log")
+    say(f"starting Rasa on 127.0.0.1:{settings.rasa_port} (log: {server.log_path}) …")
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            client = RasaClient(http, settings.rasa_url, settings.rasa_token, 5)
+            seconds = await server.wait_ready(client)
+        say(f"Rasa is ready after {seconds:.0f} s")
+        server.supervise()
+        yield
+    finally:
+        await server.stop()
+
+
+async def serve_until_stopped(app: web.Application, settings: Settings, banner: str) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    say(f"{banner} — stop with Ctrl-C")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    say("stopping …")
+    await runner.cleanup()
