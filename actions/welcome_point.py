@@ -78,8 +78,9 @@ class ActionFindWelcomePoint(LotseAction):
         if named and named.id != state_of(tracker).city:
             dispatcher.utter_message(text=_("city_switched", city=named.name[_.language]))
         if place is None:
-            if named is None or len([p for p in city.welcome_points if p.status == "open"]) > 1:
+            if len([p for p in city.welcome_points if p.status == "open"]) > 1:
                 return events + self._ask_for_place(dispatcher, tracker, _)
+            # one centre for the whole city (Leipzig): no need to ask where the user lives
             place = Place(city=city.id, districts=tuple(city.districts))
         if place.city != city.id:
             return events + self._confirm_city(dispatcher, _, place)
@@ -154,7 +155,8 @@ def _entity(tracker: Tracker, kind: str) -> str | None:
 
 
 class ActionSwitchCity(LotseAction):
-    """Answer to 'The postcode is in Leipzig — switch?': switch and finish the request."""
+    """A city button, or the answer to 'The postcode is in Leipzig — switch?': switch, and
+    finish the Welcome Point request that asked."""
 
     def name(self) -> str:
         return "action_switch_city"
@@ -163,10 +165,11 @@ class ActionSwitchCity(LotseAction):
             domain: dict[str, Any]) -> list[dict[str, Any]]:
         _ = translator(self.resources, tracker)
         state = state_of(tracker)
-        target = (state.pending or "").removeprefix("confirm_city:")
+        chosen = _entity(tracker, "city")  # a city button; otherwise the answer to a question
+        target = chosen or (state.pending or "").removeprefix("confirm_city:")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         city = self.resources.knowledge.cities.get(target)
-        if intent != "affirm" or city is None:
+        if (intent != "affirm" and not chosen) or city is None:
             current = city_of(self.resources, tracker)
             dispatcher.utter_message(text=_("city_kept", city=current.name[_.language]))
             return [SlotSet("pending", None), SlotSet("place_ref", None)]

@@ -129,6 +129,13 @@ def test_a_new_question_drops_the_pending_request() -> None:
     assert state.pending is None
 
 
+def test_a_city_button_runs_the_switch_action() -> None:
+    button = parse_payload('/set_city{"city":"leipzig"}')
+    assert button is not None
+    state = ConversationState(pending="welcome_point_location")
+    assert decide(Turn("", button), state, _, POLICY).actions == [ACTION_SWITCH_CITY]
+
+
 def test_city_confirmation_runs_the_switch_action() -> None:
     state = ConversationState(pending="confirm_city:leipzig")
     assert decide(turn("affirm"), state, _, POLICY).actions == [ACTION_SWITCH_CITY]

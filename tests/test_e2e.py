@@ -178,3 +178,13 @@ async def test_every_topic_is_answered_with_sourced_content(chat: Client, lang: 
             wrong.append((topic, "no source/office", reply["text"][:60]))
     # The classifier is measured by `./lotse eval`; here at most one of ten may miss.
     assert len(wrong) <= 1, wrong
+
+
+async def test_a_city_button_switches_the_city_and_an_unknown_one_changes_nothing(
+        chat: Client) -> None:
+    replies = await post(chat, "city-button", '/set_city{"city":"paris"}', language="en")
+    assert "Düsseldorf" in replies[0]["text"]  # "I will stay with Düsseldorf"
+    replies = await post(chat, "city-button", '/set_city{"city":"leipzig"}', language="en")
+    assert replies[0]["text"] == "OK, from now on I answer for Leipzig."
+    replies = await post(chat, "city-button", "where is the nearest welcome point?")
+    assert any("Otto-Schill-Straße 2" in r["text"] for r in replies)

@@ -103,6 +103,9 @@ def decide(turn: Turn, state: ConversationState, _: Translate, policy: Policy) -
         plan.actions.append(ACTION_EMERGENCY)
         if intent in ("emergency", FALLBACK_INTENT):
             return plan
+    if intent == "set_city":  # a city button: /set_city{"city":"leipzig"}
+        plan.actions.append(ACTION_SWITCH_CITY)
+        return plan
     if state.pending and _continue_pending(turn, state, plan, _):
         return plan
     if intent == "change_language":

@@ -104,10 +104,9 @@ class UpdateHandler:
             payload = f'/change_language{{"language":"{pressed.value}"}}'
             replies = await self._ask(chat_id, hint, payload=payload)
             return [*replies, self._city_question(self._translators[pressed.value])]
-        _ = self._translators[language]
-        await self._prefs.set_city(chat_id, pressed.value)
-        name = self._knowledge.cities[pressed.value].name[_.language]
-        return [Reply(_("city_switched", city=name)), self._menu(_, "tg:menu")]
+        payload = f'/set_city{{"city":"{pressed.value}"}}'
+        replies = await self._ask(chat_id, hint, payload=payload)
+        return [*replies, self._menu(self._translators[language], "tg:menu")]
 
     async def _ask(self, chat_id: int, hint: str | None, *, text: str = "",
                    location: Location | None = None, payload: str | None = None) -> list[Reply]:

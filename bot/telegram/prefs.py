@@ -2,8 +2,8 @@
 
 - A new user is created with Telegram's `language_code` as the language (the first guess),
   because the service starts new users in the default language.
-- The city chosen with `/city` or at `/start` is written to the user and the conversation
-  state (the dialogue core has no payload that sets a city).
+- The city chosen with `/city` or at `/start` goes through the service as the payload
+  `/set_city{"city": …}` (see `bot.core.dialogue`), like every other button.
 The raw chat id is only turned into the pseudonym here; it is never stored by these functions.
 """
 
@@ -57,16 +57,6 @@ class Prefs:
         if existing is None:
             return UserView(normalise_hint(hint) or self._default_language, None)
         return _view(*existing)
-
-    async def set_city(self, chat_id: int, city: str) -> None:
-        async with self._sessions() as session:
-            user, conversation = await repo.user_and_conversation(
-                session, CHANNEL, self._pseudonym(chat_id), language=self._default_language,
-                city=city)
-            user.city = city
-            conversation.state = {**(conversation.state or {}), "city": city,
-                                  "pending": None, "place_ref": None}
-            await session.commit()
 
     async def _find(self, session: AsyncSession,
                     chat_id: int) -> tuple[User, Conversation | None] | None:
