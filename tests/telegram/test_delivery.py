@@ -23,11 +23,17 @@ from tests.telegram.harness import SECRET, Harness, telegram_settings
 async def sent_update_order(harness: Harness, chat_id: int) -> list[int]:
     """For each message the server accepted for `chat_id` (in the order it accepted them),
     the update it answers."""
-    rows = await harness.query(
-        select(OutboxMessage.telegram_message_id, InboxUpdate.update_id)
-        .join(InboxUpdate, OutboxMessage.inbox_id == InboxUpdate.id))
-    by_message = {message_id: update_id for message_id, update_id in rows}
-    return [by_message[s.message_id] for s in harness.api.sent_to(chat_id)]
+    accepted = [s.message_id for s in harness.api.sent_to(chat_id)]
+    by_message: dict[int, int] = {}
+    for _attempt in range(50):  # the server records a call before the bot commits "sent"
+        rows = await harness.query(
+            select(OutboxMessage.telegram_message_id, InboxUpdate.update_id)
+            .join(InboxUpdate, OutboxMessage.inbox_id == InboxUpdate.id))
+        by_message = {message_id: update_id for message_id, update_id in rows}
+        if all(m in by_message for m in accepted):
+            break
+        await asyncio.sleep(0.1)
+    return [by_message[m] for m in accepted]
 
 
 async def test_the_same_update_five_times_by_polling_gives_one_reply(polling: Harness) -> None:
@@ -160,8 +166,15 @@ async def test_unknown_deliveries_are_not_resent_when_configured(
     try:
         await api.wait_for(lambda: len(api.sent_to(2060)) == 1, what="the next reply")
         assert api.sent_to(2060)[0].text == "next"
-        rows = await harness.query(select(OutboxMessage.status).order_by(OutboxMessage.id))
-        assert [r[0] for r in rows] == ["unknown", "sent"]
+        # the server records the call before the bot commits "sent": wait for the commit
+        statuses: list[str] = []
+        for _attempt in range(50):
+            rows = await harness.query(select(OutboxMessage.status).order_by(OutboxMessage.id))
+            statuses = [r[0] for r in rows]
+            if statuses == ["unknown", "sent"]:
+                break
+            await asyncio.sleep(0.1)
+        assert statuses == ["unknown", "sent"]
     finally:
         await harness.close()
 
