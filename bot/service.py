@@ -89,14 +89,25 @@ class ChatService:
                 text, current=known, explicit=state.language_explicit,
                 hint=incoming.language_hint, default=self._config.default_language,
                 detector=self._detector)
-            inbound = await repo.add_message(session, conversation.id, direction="in", text=text,
-                                             language=choice.language, status="received")
+            seen = await repo.message_with_key(session, incoming.key) if incoming.key else None
+            if seen is not None and seen.status != "received":  # handled before a crash
+                return await self._replayed(session, seen)
+            inbound = seen or await repo.add_message(
+                session, conversation.id, direction="in", text=text, language=choice.language,
+                status="received", source_key=incoming.key)
             await session.commit()
             ids = (user.id, conversation.id, inbound.id)
         state.language = choice.language
         replies, parse = await self._respond(incoming, text, was_cut, state)
         await self._store_outcome(ids, state, parse, replies)
         return replies
+
+    async def _replayed(self, session: AsyncSession, inbound: Message) -> list[Reply]:
+        """The same message again (a channel's retry after a crash): the stored replies,
+        without understanding it or moving the conversation a second time."""
+        log.info("message %s was handled before; replaying its replies", inbound.id)
+        return [Reply.stored(m.text, m.status, m.extra)
+                for m in await repo.replies_to(session, inbound.id)]
 
     async def _respond(self, incoming: Incoming, text: str, was_cut: bool,
                        state: ConversationState) -> tuple[list[Reply], ParseResult | None]:
@@ -155,5 +166,6 @@ class ChatService:
             user.language_explicit = state.language_explicit
             for reply in replies:
                 await repo.add_message(session, conversation_id, direction="out",
-                                       text=reply.text, language=state.language, status=reply.kind)
+                                       text=reply.text, language=state.language, status=reply.kind,
+                                       reply_to_id=inbound_id, extra=reply.details())
             await session.commit()

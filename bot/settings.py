@@ -54,7 +54,6 @@ class Settings(BaseSettings):
     telegram_send_timeout_seconds: float = 20.0
     telegram_retry_base_seconds: float = 1.0  # outbox: backoff after network errors and 5xx …
     telegram_retry_max_seconds: float = 60.0  # … doubling up to this; never given up
-    telegram_resend_unknown: bool = True  # after a crash mid-send: resend (may duplicate)
     telegram_handle_attempts: int = 5  # inbox: tries per update before it is marked failed
     telegram_concurrency: int = 16  # chats handled / sent to at the same time
 

@@ -81,6 +81,25 @@ class Reply:
     kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify | ...
     ref: str | None = None  # what the reply is about: a FAQ intent, a topic, a point id
 
+    def details(self) -> dict[str, Any] | None:
+        """What is stored besides text and kind (None when there is nothing)."""
+        details: dict[str, Any] = {}
+        if self.buttons:
+            details["buttons"] = [[b.title, b.payload] for b in self.buttons]
+        if self.venue is not None:
+            details["venue"] = dict(self.venue.__dict__)
+        if self.ref is not None:
+            details["ref"] = self.ref
+        return details or None
+
+    @classmethod
+    def stored(cls, text: str, kind: str, details: dict[str, Any] | None) -> Reply:
+        """The reply again, from what `details()` stored."""
+        details = details or {}
+        venue = details.get("venue")
+        return cls(text, [Button(t, p) for t, p in details.get("buttons", [])],
+                   Location(**venue) if venue else None, kind, details.get("ref"))
+
 
 @dataclass
 class ConversationState:
@@ -115,3 +134,4 @@ class Incoming:
     language_hint: str | None = None  # browser language or Telegram's language_code
     location: Location | None = None
     payload: str | None = None  # a pressed button
+    key: str | None = None  # the channel's id of this message: handled at most once

@@ -61,6 +61,7 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("source_key", name="uq_messages_source_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
@@ -72,6 +73,13 @@ class Message(Base):
     language: Mapped[str] = mapped_column(String(5))
     # in: received | answered | nlu_unavailable ; out: reply kind (text, faq, emergency, ...)
     status: Mapped[str] = mapped_column(String(20))
+    # in: the channel's id for this message (e.g. "telegram:<update_id>"): handled once
+    source_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # out: the message it answers, and what the user saw besides the text (buttons, venue)
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE", name="fk_messages_reply_to_id"),
+        nullable=True, index=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

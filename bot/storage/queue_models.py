@@ -47,7 +47,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     method: Mapped[str] = mapped_column(String(32))
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
+    # pending | sending | handed (request written) | sent | unconfirmed (handed, then a crash)
+    # | failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,13 +39,27 @@ async def user_and_conversation(
 
 async def add_message(
     session: AsyncSession, conversation_id: int, *, direction: str, text: str, language: str,
-    status: str, intent: str | None = None, confidence: float | None = None,
+    status: str, source_key: str | None = None, reply_to_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Message:
     message = Message(conversation_id=conversation_id, direction=direction, text=text,
-                      language=language, status=status, intent=intent, confidence=confidence)
+                      language=language, status=status, source_key=source_key,
+                      reply_to_id=reply_to_id, extra=extra)
     session.add(message)
     await session.flush()
     return message
+
+
+async def message_with_key(session: AsyncSession, source_key: str) -> Message | None:
+    message: Message | None = await session.scalar(
+        select(Message).where(Message.source_key == source_key))
+    return message
+
+
+async def replies_to(session: AsyncSession, message_id: int) -> list[Message]:
+    result = await session.scalars(
+        select(Message).where(Message.reply_to_id == message_id).order_by(Message.id))
+    return list(result)
 
 
 async def messages_of(session: AsyncSession, conversation_id: int) -> list[Message]:

@@ -43,8 +43,9 @@ class UpdateHandler:
 
     async def handle(self, update: Update) -> Outcome | None:
         """Replies for one update; None for updates the bot does not answer."""
+        key = f"{CHANNEL}:{update.update_id}"  # the service handles each update once
         if update.callback_query is not None:
-            return await self._callback(update.callback_query)
+            return await self._callback(update.callback_query, key)
         message = update.message
         if message is None or message.chat.type != "private":
             return None
@@ -52,18 +53,19 @@ class UpdateHandler:
         before = await self._prefs.ensure_user(message.chat.id, hint)
         if message.location is not None:
             location = Location(message.location.latitude, message.location.longitude)
-            replies = await self._ask(message.chat.id, hint, location=location)
+            replies = await self._ask(message.chat.id, hint, key, location=location)
             return await self._outcome(message.chat.id, replies, before.pending, True)
         if message.text is None:
             _ = self._translators[before.language]
             return Outcome([self._menu(_, "tg:unsupported")], before.language)
         if message.text.startswith("/"):
-            replies = await self._command(message, hint, before.language)
+            replies = await self._command(message, hint, before.language, key)
         else:
-            replies = await self._ask(message.chat.id, hint, text=message.text)
+            replies = await self._ask(message.chat.id, hint, key, text=message.text)
         return await self._outcome(message.chat.id, replies, before.pending)
 
-    async def _command(self, message: Message, hint: str | None, language: str) -> list[Reply]:
+    async def _command(self, message: Message, hint: str | None, language: str,
+                       key: str) -> list[Reply]:
         text = message.text or ""
         command, _sep, argument = text[1:].partition(" ")
         command = command.split("@")[0].lower()
@@ -77,12 +79,12 @@ class UpdateHandler:
             welcome = _("tg:welcome", link=self._privacy_link)
             return [Reply(f"{welcome}\n\n{_('choose_language')}", buttons)]
         if command in SERVICE_COMMANDS:
-            return await self._ask(chat_id, hint, payload=SERVICE_COMMANDS[command])
+            return await self._ask(chat_id, hint, key, payload=SERVICE_COMMANDS[command])
         if command == "city":
             return [self._city_question(_)]
         return [self._menu(_, "tg:help")]
 
-    async def _callback(self, query: CallbackQuery) -> Outcome | None:
+    async def _callback(self, query: CallbackQuery, key: str) -> Outcome | None:
         chat = query.message.chat if query.message is not None else None
         if chat is not None and chat.type != "private":
             return None
@@ -93,25 +95,25 @@ class UpdateHandler:
         if pressed is None:  # unknown, stale or tampered: a safe reply, nothing changes
             _ = self._translators[before.language]
             return Outcome([self._menu(_, "tg:bad_button")], before.language)
-        replies = await self._pressed(chat_id, hint, pressed, before.language)
+        replies = await self._pressed(chat_id, hint, pressed, before.language, key)
         return await self._outcome(chat_id, replies, before.pending)
 
     async def _pressed(self, chat_id: int, hint: str | None, pressed: Pressed,
-                       language: str) -> list[Reply]:
+                       language: str, key: str) -> list[Reply]:
         if pressed.kind == "service":
-            return await self._ask(chat_id, hint, payload=pressed.value)
+            return await self._ask(chat_id, hint, key, payload=pressed.value)
         if pressed.kind == "start_language":
             payload = f'/change_language{{"language":"{pressed.value}"}}'
-            replies = await self._ask(chat_id, hint, payload=payload)
+            replies = await self._ask(chat_id, hint, key, payload=payload)
             return [*replies, self._city_question(self._translators[pressed.value])]
         payload = f'/set_city{{"city":"{pressed.value}"}}'
-        replies = await self._ask(chat_id, hint, payload=payload)
+        replies = await self._ask(chat_id, hint, key, payload=payload)
         return [*replies, self._menu(self._translators[language], "tg:menu")]
 
-    async def _ask(self, chat_id: int, hint: str | None, *, text: str = "",
+    async def _ask(self, chat_id: int, hint: str | None, key: str, *, text: str = "",
                    location: Location | None = None, payload: str | None = None) -> list[Reply]:
         incoming = Incoming(channel=CHANNEL, sender=str(chat_id), text=text, language_hint=hint,
-                            location=location, payload=payload)
+                            location=location, payload=payload, key=key)
         return await self._service.handle(incoming)
 
     async def _outcome(self, chat_id: int, replies: list[Reply], pending_before: str | None,

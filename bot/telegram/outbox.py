@@ -4,13 +4,16 @@
   across restarts); other chats keep flowing.
 - Timeouts, dropped connections, 5xx: retried with doubling backoff, never given up.
 - 400/403 (bad request, user blocked the bot): marked failed, not retried.
-- Each send is bracketed by two commits: `sending` before the request leaves, `sent` with
-  Telegram's message id right after the answer. A row still `sending` at start-up was in
-  flight when the process died: Telegram may or may not have it, and the Bot API has no way
-  to ask. It is sent again (at-least-once: never silently lost, possibly shown twice) unless
-  LOTSE_TELEGRAM_RESEND_UNKNOWN=false (at-most-once: marked `unknown`). The same holds for a
-  timeout or a cut connection after Telegram accepted a message (it is retried). Outside
-  these ambiguous cases a reply is sent exactly once. See bot/telegram/README.md.
+
+A send moves through three commits: `sending` before the request, `handed` the moment the
+whole request is written to the socket (handover.py), `sent` with Telegram's message id.
+After a crash (SIGKILL, OOM) a row still `sending` never fully left the process, so it is
+sent again; a row `handed` did leave (the kernel delivers what was written even after the
+process dies), so it is not sent again and is marked `unconfirmed` (delivered, but no
+message id). The one window left is the moment between the last write and the `handed`
+commit: a crash exactly there shows the reply twice. A live timeout or cut connection after
+the hand-over is retried (never lost; shown twice if Telegram had accepted it).
+See bot/telegram/README.md.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     Bot,
@@ -49,16 +52,17 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.storage.models import utcnow
 from bot.storage.queue_models import OutboxMessage
 from bot.telegram.drain import KeyedDrainer, persist
+from bot.telegram.handover import Handover, watching
 
 log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-OPEN = ("pending", "sending")  # "sending" is only seen after a crash: delivery unknown
+OPEN = ("pending", "sending", "handed")  # the last two are only seen after a crash
 PERMANENT = (BadRequest, Forbidden, ChatMigrated, EndPointNotFound, ValueError, KeyError)
 
 
 @dataclass(frozen=True)
 class Result:
-    status: str  # sending | sent | retry | failed | unknown
+    status: str  # sending | sent | retry | failed | unconfirmed
     delay: float = 0.0
     message_id: int | None = None
     error: str | None = None
@@ -106,11 +110,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 class OutboxWorker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot, *,
-                 concurrency: int, retry_base: float, retry_max: float,
-                 resend_unknown: bool = True) -> None:
+                 concurrency: int, retry_base: float, retry_max: float) -> None:
         self._sessions = sessions
         self._bot = bot
-        self._resend_unknown = resend_unknown
         self._slots = asyncio.Semaphore(concurrency)
         self._retry_base, self._retry_max = retry_base, retry_max
         self.drainer = KeyedDrainer("outbox", self._chats, self._drain,
@@ -140,26 +142,22 @@ class OutboxWorker:
             if wait > 0:  # this chat is paused (429) or backing off; other chats go on
                 await self.drainer.sleep(wait)
                 continue
-            if row.status == "sending" and not await self._unknown(row):
+            if row.status == "handed":  # left the process before a crash: not sent again
+                log.warning("outbox %s: handed over before a restart; not sent again", row.id)
+                await self._record(row.id, Result("unconfirmed"))
                 continue
+            if row.status == "sending":
+                log.info("outbox %s: had not fully left before a restart; sending", row.id)
             async with self._slots:
                 await self._record(row.id, Result("sending"))
                 result = await self._send(row, chat_id)
             await self._record(row.id, result)
 
-    async def _unknown(self, row: OutboxMessage) -> bool:
-        """A row left in flight by a crash: Telegram may or may not have it. True: send it
-        again (LOTSE_TELEGRAM_RESEND_UNKNOWN, the default); False: it was marked `unknown`."""
-        if self._resend_unknown:
-            log.warning("outbox %s: delivery unknown after a restart; sending again", row.id)
-            return True
-        log.warning("outbox %s: delivery unknown after a restart; not sent again", row.id)
-        await self._record(row.id, Result("unknown"))
-        return False
-
     async def _send(self, row: OutboxMessage, chat_id: int) -> Result:
+        handover = Handover(functools.partial(self._handed, row.id))
         try:
-            message = await send_call(self._bot, chat_id, row.method, row.params or {})
+            with watching(handover):
+                message = await send_call(self._bot, chat_id, row.method, row.params or {})
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             log.warning("outbox %s: 429, chat paused for %.1f s", row.id, seconds)
@@ -170,9 +168,29 @@ class OutboxWorker:
         except TelegramError as exc:  # network errors, timeouts, 5xx, …
             delay = min(self._retry_base * 2 ** row.attempts, self._retry_max)
             delay *= random.uniform(0.75, 1.25)
-            log.warning("outbox %s: %s, retry in %.1f s", row.id, type(exc).__name__, delay)
-            return Result("retry", delay, error=f"{type(exc).__name__}: {exc}"[:200])
+            where = "after" if handover.handed else "before"
+            log.warning("outbox %s: %s %s the hand-over, retry in %.1f s", row.id,
+                        type(exc).__name__, where, delay)
+            return Result("retry", delay, error=f"{where} hand-over: {type(exc).__name__}: "
+                                                f"{exc}"[:200])
         return Result("sent", message_id=message.message_id)
+
+    async def _handed(self, row_id: int) -> None:
+        """The request is written: record it at once, as fast as possible — a crash before
+        this commit sends the reply again. One attempt: on failure the row stays `sending`.
+        (PostgreSQL: the commit does not wait for the WAL flush; only a database crash could
+        undo it, and that again means one reply sent twice.)"""
+        try:
+            async with self._sessions() as session:
+                if session.get_bind().dialect.name == "postgresql":  # commit without the flush
+                    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                await session.execute(update(OutboxMessage).where(
+                    OutboxMessage.id == row_id, OutboxMessage.status == "sending",
+                ).values(status="handed"))
+                await session.commit()
+        except Exception as exc:
+            log.warning("outbox %s: could not record the hand-over (%s)", row_id,
+                        type(exc).__name__)
 
     async def _record(self, row_id: int, result: Result) -> None:
         await persist(functools.partial(self._record_once, row_id, result),
@@ -185,7 +203,7 @@ class OutboxWorker:
         elif result.status == "retry":
             values = {"status": "pending", "attempts": OutboxMessage.attempts + 1,
                       "error": result.error, "not_before": time.time() + result.delay}
-        else:  # sent, failed, unknown: the raw chat id and the text are no longer needed
+        else:  # sent, failed, unconfirmed: the raw chat id and the text are no longer needed
             values = {"status": result.status, "attempts": OutboxMessage.attempts + 1,
                       "error": result.error, "params": None, "chat_id": None,
                       "telegram_message_id": result.message_id,

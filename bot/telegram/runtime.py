@@ -8,6 +8,7 @@ import logging
 import warnings
 from typing import Any
 
+import httpx
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -18,6 +19,7 @@ from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.telegram.adapter import Adapter
 from bot.telegram.handlers import UpdateHandler
+from bot.telegram.handover import HandoverTransport
 from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker, store_updates
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
@@ -36,9 +38,11 @@ def build_bot(settings: Settings) -> Bot:
     for name in ("telegram", "httpcore"):  # their DEBUG lines carry message texts
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).level))
     timeout = settings.telegram_send_timeout_seconds
-    request = HTTPXRequest(connection_pool_size=settings.telegram_concurrency + 8,
-                           read_timeout=timeout, write_timeout=timeout, connect_timeout=timeout,
-                           pool_timeout=timeout)
+    pool = settings.telegram_concurrency + 8
+    transport = HandoverTransport(limits=httpx.Limits(max_connections=pool))  # outbox.py
+    request = HTTPXRequest(connection_pool_size=pool, read_timeout=timeout,
+                           write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout,
+                           httpx_kwargs={"transport": transport})
     polling = HTTPXRequest(connection_pool_size=2, read_timeout=10.0, connect_timeout=10.0)
     return Bot(settings.telegram_token, base_url=settings.telegram_base_url, request=request,
                get_updates_request=polling)
@@ -76,8 +80,7 @@ class TelegramRuntime:
         outbox = self._outbox = OutboxWorker(
             sessions, bot, concurrency=settings.telegram_concurrency,
             retry_base=settings.telegram_retry_base_seconds,
-            retry_max=settings.telegram_retry_max_seconds,
-            resend_unknown=settings.telegram_resend_unknown)
+            retry_max=settings.telegram_retry_max_seconds)
         inbox = self._inbox = InboxWorker(
             sessions, adapter.process, adapter.apology, enqueued=outbox.drainer.wake,
             concurrency=settings.telegram_concurrency,

@@ -2,7 +2,8 @@
 
 It speaks the methods Lotse uses, delivers updates by getUpdates or to a webhook (retrying
 until it gets a 2xx, like Telegram), records every request and every message the bot sent,
-and injects faults: 429 with retry_after, 5xx, slow answers, dropped connections.
+and injects faults: 429 with retry_after, 5xx, slow answers, late answers (the message is
+accepted, the answer delayed), dropped connections.
 PTB talks to it through `base_url`.
 """
 
@@ -19,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.telegram.apicheck import check_send, params_of
-from tests.telegram.records import Attempt, Fault, Sent
+from tests.telegram.records import SEND_METHODS, Attempt, Fault, Sent
 from tests.telegram.updates import BOT_USER
 
 TOKEN = "123456:TEST-lotse_token"
@@ -46,13 +47,13 @@ class BotApi:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     callback_answers: list[str] = field(default_factory=list)
     webhook_statuses: list[int] = field(default_factory=list)
+    latency: float = 0.0  # seconds from accepting a message to its answer reaching the bot
 
     def __post_init__(self) -> None:
         self._pending: list[_Pending] = []
         self._update_ids = itertools.count(700_000)
         self._message_ids = itertools.count(1)
         self._changed = asyncio.Event()
-        self._held: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._deliverer: asyncio.Task[None] | None = None
         self.port = 0
@@ -61,11 +62,7 @@ class BotApi:
     async def start(self) -> BotApi:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._api)
-        self._runner = web.AppRunner(app, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_locally(app)
         return self
 
     async def stop(self) -> None:
@@ -109,15 +106,6 @@ class BotApi:
     def inject(self, fault: Fault) -> None:
         self.faults.append(fault)
 
-    def hold(self) -> None:
-        """From now on, requests are not processed (not recorded); they are cut on release."""
-        self._held = asyncio.Event()
-
-    def release(self) -> None:
-        if self._held is not None:
-            self._held.set()
-            self._held = None
-
     def _fault_for(self, method: str, chat_id: int | None) -> Fault | None:
         for fault in self.faults:
             if method in fault.methods and fault.chat_id in (None, chat_id) and fault.times > 0:
@@ -134,15 +122,15 @@ class BotApi:
         chat_id = params.get("chat_id")
         attempt = Attempt(method, chat_id if isinstance(chat_id, int) else None, time.monotonic())
         self.attempts.append(attempt)
-        if self._held is not None:
-            attempt.outcome = "held"
-            await self._held.wait()
-            return _drop(request)
         fault = self._fault_for(method, attempt.chat_id)
         if fault is not None:
             attempt.outcome = fault.kind
             if fault.kind == "slow":
                 await asyncio.sleep(fault.seconds)
+            elif fault.kind == "late":  # accepted and recorded, the answer comes late
+                response = await self._answer(method, params, attempt)
+                await asyncio.sleep(fault.seconds)
+                return response
             elif fault.kind == "drop":
                 return _drop(request)
             elif fault.kind == "429":
@@ -150,6 +138,10 @@ class BotApi:
                               {"retry_after": fault.retry_after})
             else:
                 return _error(fault.status, "Internal Server Error")
+        return await self._answer(method, params, attempt)
+
+    async def _answer(self, method: str, params: dict[str, Any],
+                      attempt: Attempt) -> web.Response:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return _error(404, "Not Found: method not found")
@@ -157,6 +149,8 @@ class BotApi:
         if isinstance(result, web.Response):
             attempt.outcome = str(result.status)
             return result
+        if self.latency and method in SEND_METHODS:
+            await asyncio.sleep(self.latency)
         return web.json_response({"ok": True, "result": result})
 
     async def _m_getme(self, params: dict[str, Any]) -> Any:
@@ -255,6 +249,15 @@ class BotApi:
                         self._pending.remove(entry)
                 else:
                     await asyncio.sleep(0.2)
+
+
+async def serve_locally(app: web.Application) -> tuple[web.AppRunner, int]:
+    """Serve `app` on 127.0.0.1 on a free port; handlers are cancelled when a client leaves."""
+    runner = web.AppRunner(app, handler_cancellation=True)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
 def _error(status: int, description: str,

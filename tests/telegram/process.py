@@ -23,8 +23,7 @@ def bot_environment(settings: Settings) -> dict[str, str]:
         "LOTSE_TELEGRAM_POLL_TIMEOUT_SECONDS": str(settings.telegram_poll_timeout_seconds),
         "LOTSE_TELEGRAM_RETRY_BASE_SECONDS": str(settings.telegram_retry_base_seconds),
         "LOTSE_TELEGRAM_RETRY_MAX_SECONDS": str(settings.telegram_retry_max_seconds),
-        "LOTSE_TELEGRAM_RESEND_UNKNOWN": str(settings.telegram_resend_unknown).lower(),
-        "LOTSE_LOG_LEVEL": "WARNING",
+        "LOTSE_LOG_LEVEL": "INFO",
     }
     return {**os.environ, **values}
 

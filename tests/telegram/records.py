@@ -37,7 +37,7 @@ class Sent:
 
 @dataclass
 class Fault:
-    kind: str  # "429" | "5xx" | "slow" | "drop"
+    kind: str  # "429" | "5xx" | "slow" (before) | "late" (after accepting) | "drop"
     chat_id: int | None = None  # None: any chat
     methods: frozenset[str] = SEND_METHODS
     times: int = 1

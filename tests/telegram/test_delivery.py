@@ -143,40 +143,61 @@ async def test_stored_but_unhandled_updates_and_unsent_replies_survive_a_restart
     assert api.sent_to(2053)[0].text == "in flight when the bot died"
 
 
-def in_flight(chat_id: int) -> OutboxMessage:
-    """A reply that was being sent when the process died (delivery unknown)."""
-    return OutboxMessage(chat_id=chat_id, method="sendMessage", status="sending",
-                         params={"text": "in flight when the bot died"}, attempts=0,
-                         not_before=0.0)
+def in_flight(chat_id: int, status: str = "sending",
+              text: str = "in flight when the bot died") -> OutboxMessage:
+    """A reply that was being sent when the process died: `sending` (the request had not
+    fully left) or `handed` (it had been written to the socket)."""
+    return OutboxMessage(chat_id=chat_id, method="sendMessage", status=status,
+                         params={"text": text}, attempts=0, not_before=0.0)
 
 
-async def test_unknown_deliveries_are_not_resent_when_configured(
+async def outbox_statuses(harness: Harness, expected: list[str]) -> list[str]:
+    """The outbox rows' statuses, waiting (5 s at most) for them to become `expected`: the
+    server records a call before the bot commits what it learnt."""
+    statuses: list[str] = []
+    for _attempt in range(50):
+        rows = await harness.query(select(OutboxMessage.status).order_by(OutboxMessage.id))
+        statuses = [r[0] for r in rows]
+        if statuses == expected:
+            break
+        await asyncio.sleep(0.1)
+    return statuses
+
+
+async def test_a_reply_handed_over_before_a_crash_is_not_sent_again(
         tmp_path: Path, rasa: RasaClient, api: BotApi) -> None:
-    settings = telegram_settings(tmp_path, URL(rasa._url).port or 0, api,
-                                 telegram_resend_unknown=False)
-    harness = Harness(api, settings)
+    harness = Harness(api, telegram_settings(tmp_path, URL(rasa._url).port or 0, api))
     await harness.start()
     await harness.stop()  # the schema exists now
     async with _sessions(harness)() as session:
-        session.add(in_flight(2060))
-        session.add(OutboxMessage(chat_id=2060, method="sendMessage", status="pending",
-                                  params={"text": "next"}, attempts=0, not_before=0.0))
+        session.add(in_flight(2060, "handed", "written to the socket before the crash"))
+        session.add(in_flight(2060, "sending", "not fully written before the crash"))
+        session.add(in_flight(2060, "pending", "next"))
         await session.commit()
     await harness.start()
     try:
-        await api.wait_for(lambda: len(api.sent_to(2060)) == 1, what="the next reply")
-        assert api.sent_to(2060)[0].text == "next"
-        # the server records the call before the bot commits "sent": wait for the commit
-        statuses: list[str] = []
-        for _attempt in range(50):
-            rows = await harness.query(select(OutboxMessage.status).order_by(OutboxMessage.id))
-            statuses = [r[0] for r in rows]
-            if statuses == ["unknown", "sent"]:
-                break
-            await asyncio.sleep(0.1)
-        assert statuses == ["unknown", "sent"]
+        await api.wait_for(lambda: len(api.sent_to(2060)) == 2, what="the other replies")
+        assert [s.text for s in api.sent_to(2060)] == ["not fully written before the crash",
+                                                       "next"]
+        expected = ["unconfirmed", "sent", "sent"]
+        assert await outbox_statuses(harness, expected) == expected
     finally:
         await harness.close()
+
+
+async def test_a_send_is_recorded_as_handed_over_before_telegram_answers(
+        polling: Harness) -> None:
+    api = polling.api
+    api.inject(Fault("late", chat_id=2061, seconds=2.0, methods=frozenset({"sendmessage"})))
+    update_id = api.push(updates.text(2061, "Hallo"))
+    await api.wait_for(lambda: any(a.outcome == "late" for a in api.attempts_to(2061)),
+                       what="the late answer")
+    assert len(api.sent_to(2061)) == 1  # accepted by the server, its answer still on the way
+    statuses = await outbox_statuses(polling, ["handed"])
+    assert statuses[0] == "handed"
+    await polling.settled(update_id)
+    assert (await outbox_statuses(polling, ["sent"] * len(statuses)))[0] == "sent"
+    assert len(api.sent_to(2061)) == len(statuses)
 
 
 def _sessions(harness: Harness) -> Any:
