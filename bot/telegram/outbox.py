@@ -27,7 +27,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     Bot,
@@ -52,7 +52,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.storage.models import utcnow
 from bot.storage.queue_models import OutboxMessage
 from bot.telegram.drain import KeyedDrainer, persist
-from bot.telegram.handover import Handover, watching
+from bot.telegram.handover import Handover, HandoverLog, watching
 
 log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -109,10 +109,12 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class OutboxWorker:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot, *,
-                 concurrency: int, retry_base: float, retry_max: float) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bot: Bot,
+                 marks: HandoverLog, *, concurrency: int, retry_base: float,
+                 retry_max: float) -> None:
         self._sessions = sessions
         self._bot = bot
+        self._marks = marks
         self._slots = asyncio.Semaphore(concurrency)
         self._retry_base, self._retry_max = retry_base, retry_max
         self.drainer = KeyedDrainer("outbox", self._chats, self._drain,
@@ -154,7 +156,7 @@ class OutboxWorker:
             await self._record(row.id, result)
 
     async def _send(self, row: OutboxMessage, chat_id: int) -> Result:
-        handover = Handover(functools.partial(self._handed, row.id))
+        handover = Handover(functools.partial(self._marks.mark, row.id))
         try:
             with watching(handover):
                 message = await send_call(self._bot, chat_id, row.method, row.params or {})
@@ -174,23 +176,6 @@ class OutboxWorker:
             return Result("retry", delay, error=f"{where} hand-over: {type(exc).__name__}: "
                                                 f"{exc}"[:200])
         return Result("sent", message_id=message.message_id)
-
-    async def _handed(self, row_id: int) -> None:
-        """The request is written: record it at once, as fast as possible — a crash before
-        this commit sends the reply again. One attempt: on failure the row stays `sending`.
-        (PostgreSQL: the commit does not wait for the WAL flush; only a database crash could
-        undo it, and that again means one reply sent twice.)"""
-        try:
-            async with self._sessions() as session:
-                if session.get_bind().dialect.name == "postgresql":  # commit without the flush
-                    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                await session.execute(update(OutboxMessage).where(
-                    OutboxMessage.id == row_id, OutboxMessage.status == "sending",
-                ).values(status="handed"))
-                await session.commit()
-        except Exception as exc:
-            log.warning("outbox %s: could not record the hand-over (%s)", row_id,
-                        type(exc).__name__)
 
     async def _record(self, row_id: int, result: Result) -> None:
         await persist(functools.partial(self._record_once, row_id, result),

@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.telegram.adapter import Adapter
 from bot.telegram.handlers import UpdateHandler
-from bot.telegram.handover import HandoverTransport
+from bot.telegram.handover import HandoverLog, HandoverTransport
 from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker, store_updates
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
@@ -56,6 +56,7 @@ class TelegramRuntime:
         self._bot: Bot | None = None
         self._inbox: InboxWorker | None = None
         self._outbox: OutboxWorker | None = None
+        self._marks: HandoverLog | None = None
         self._adapter: Adapter | None = None
         self._poller: Poller | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -77,8 +78,9 @@ class TelegramRuntime:
         handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[KNOWLEDGE], prefs, privacy)
         adapter = self._adapter = Adapter(bot, handler, app[TRANSLATORS], prefs,
                                           settings.default_language)
+        self._marks = HandoverLog(self._engine)
         outbox = self._outbox = OutboxWorker(
-            sessions, bot, concurrency=settings.telegram_concurrency,
+            sessions, bot, self._marks, concurrency=settings.telegram_concurrency,
             retry_base=settings.telegram_retry_base_seconds,
             retry_max=settings.telegram_retry_max_seconds)
         inbox = self._inbox = InboxWorker(
@@ -141,6 +143,8 @@ class TelegramRuntime:
             await self._inbox.drainer.stop(grace_seconds=10)
         if self._outbox is not None:
             await self._outbox.drainer.stop(grace_seconds=5)
+        if self._marks is not None:
+            await self._marks.close()
         if self._adapter is not None:
             await self._adapter.close()
         if self._bot is not None:
