@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     telegram_send_timeout_seconds: float = 20.0
     telegram_retry_base_seconds: float = 1.0  # outbox: backoff after network errors and 5xx …
     telegram_retry_max_seconds: float = 60.0  # … doubling up to this; never given up
+    # outbox: ids of requests fully written, kept until the database has them (outbox.py);
+    # one file per database, next to it by default
+    telegram_journal_dir: Path = PROJECT_ROOT / "var"
     telegram_handle_attempts: int = 5  # inbox: tries per update before it is marked failed
     telegram_concurrency: int = 16  # chats handled / sent to at the same time
 

@@ -4,8 +4,11 @@ webhook registration. Built without I/O; `start()` runs in the app's start-up ho
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import socket
 import warnings
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +22,7 @@ from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.telegram.adapter import Adapter
 from bot.telegram.handlers import UpdateHandler
-from bot.telegram.handover import HandoverLog, HandoverTransport
+from bot.telegram.handover import HandoverLog, HandoverTransport, Journal
 from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker, store_updates
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
@@ -27,6 +30,7 @@ from bot.telegram.prefs import Prefs
 from bot.web.keys import KNOWLEDGE, SERVICE, TRANSLATORS
 
 log = logging.getLogger(__name__)
+SEND_BUFFER = 256 * 1024
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -39,13 +43,23 @@ def build_bot(settings: Settings) -> Bot:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger(name).level))
     timeout = settings.telegram_send_timeout_seconds
     pool = settings.telegram_concurrency + 8
-    transport = HandoverTransport(limits=httpx.Limits(max_connections=pool))  # outbox.py
+    # A send buffer larger than any request (≤ 4096 characters, ~25 KB form-encoded Arabic):
+    # a request is in the kernel when its write returns, so "handed" holds (handover.py).
+    send_buffer = (socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+    transport = HandoverTransport(limits=httpx.Limits(max_connections=pool),
+                                  socket_options=[send_buffer])
     request = HTTPXRequest(connection_pool_size=pool, read_timeout=timeout,
                            write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout,
                            httpx_kwargs={"transport": transport})
     polling = HTTPXRequest(connection_pool_size=2, read_timeout=10.0, connect_timeout=10.0)
     return Bot(settings.telegram_token, base_url=settings.telegram_base_url, request=request,
                get_updates_request=polling)
+
+
+def journal_path(settings: Settings) -> Path:
+    """The outbox's hand-over journal: one per database (bot/telegram/handover.py)."""
+    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+    return settings.telegram_journal_dir / f"telegram-handover-{database}.journal"
 
 
 class TelegramRuntime:
@@ -78,7 +92,10 @@ class TelegramRuntime:
         handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[KNOWLEDGE], prefs, privacy)
         adapter = self._adapter = Adapter(bot, handler, app[TRANSLATORS], prefs,
                                           settings.default_language)
-        self._marks = HandoverLog(self._engine)
+        self._marks = HandoverLog(self._engine, Journal(journal_path(settings)))
+        recovered = await self._marks.recover()
+        if recovered:
+            log.warning("outbox: %d replies were handed over just before a crash", recovered)
         outbox = self._outbox = OutboxWorker(
             sessions, bot, self._marks, concurrency=settings.telegram_concurrency,
             retry_base=settings.telegram_retry_base_seconds,

@@ -1,6 +1,7 @@
 """Figures for the Telegram channel: duplicate delivery, a 30-message burst, a 429 on one
 chat, and SIGKILL at random moments in a three-chat burst (answers from the local server at
-once, and 80 ms late like Telegram's round trip). Prints figures only.
+once, and 80 ms late like Telegram's round trip; and the instant the server accepts a
+message). Prints figures only.
 
     .venvs/app/bin/python -m tests.telegram.bench [--kills 5]
 
@@ -102,7 +103,10 @@ async def throttled(harness: Harness) -> None:
         f"(all before the throttled chat: {all(t + pushed < late for t in other_times)})")
 
 
-async def kill_round(folder: Path, rasa_port: int, number: int, latency: float) -> str:
+async def kill_round(folder: Path, rasa_port: int, number: int, latency: float,
+                     at_accept: bool = False) -> str:
+    """SIGKILL at a random moment of a burst, or (`at_accept`) the instant the server accepts
+    a message: the bot has just written it and not yet recorded anything."""
     api = await BotApi(latency=latency).start()
     settings = telegram_settings(folder, rasa_port, api)
     reader = Harness(api, settings)
@@ -112,9 +116,13 @@ async def kill_round(folder: Path, rasa_port: int, number: int, latency: float) 
         ids = [api.push(updates.text(chat, f"{QUESTIONS[i % 3]} ({i})"))
                for i in range(10) for chat in (6001, 6002, 6003)]
         target = random.randint(3, 25)  # kill somewhere in the middle of the burst
+        if at_accept:
+            api.on_accept = lambda sent: bot.kill_now() if len(api.sent) == target else None
         await api.wait_for(lambda: len(api.sent) >= target, what="replies")
-        await asyncio.sleep(random.uniform(0.0, 0.1))
-        await bot.kill()
+        if not at_accept:
+            await asyncio.sleep(random.uniform(0.0, 0.1))
+        await bot.kill()  # (with at_accept: only waits for the process to end)
+        api.on_accept = None
         before = len(api.sent)
         in_flight = dict(await reader.query(select(OutboxMessage.status, func.count()).where(
             OutboxMessage.status.in_(("sending", "handed"))).group_by(OutboxMessage.status)))
@@ -122,7 +130,8 @@ async def kill_round(folder: Path, rasa_port: int, number: int, latency: float) 
         started = time.monotonic()
         await reader.settled(*ids, timeout=300)
         recovered = time.monotonic() - started
-        return (f"kill {number} (answer latency {latency * 1000:.0f} ms): {before} replies "
+        moment = "at acceptance" if at_accept else f"answer latency {latency * 1000:.0f} ms"
+        return (f"kill {number} ({moment}): {before} replies "
                 f"accepted before the kill, in flight: {in_flight.get('sending', 0)} sending, "
                 f"{in_flight.get('handed', 0)} handed; restart {restart:.1f} s, all handled "
                 f"{recovered:.1f} s later; {await count_damage(reader, ids)}")
@@ -166,6 +175,11 @@ async def main(kills: int) -> None:
                     folder = root / f"kill-{latency}-{number}"
                     folder.mkdir()
                     say(await kill_round(folder, port, number, latency))
+            for number in range(1, kills + 1):
+                folder = root / f"kill-accept-{number}"
+                folder.mkdir()
+                say(await kill_round(folder, port, number, 0.0, at_accept=True))
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()

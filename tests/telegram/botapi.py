@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ class BotApi:
     callback_answers: list[str] = field(default_factory=list)
     webhook_statuses: list[int] = field(default_factory=list)
     latency: float = 0.0  # seconds from accepting a message to its answer reaching the bot
+    on_accept: Callable[[Sent], None] | None = None  # called the moment a message is accepted
 
     def __post_init__(self) -> None:
         self._pending: list[_Pending] = []
@@ -221,6 +223,8 @@ class BotApi:
         sent = Sent(method, int(params["chat_id"]), params, next(self._message_ids),
                     time.monotonic())
         self.sent.append(sent)
+        if self.on_accept is not None:
+            self.on_accept(sent)
         return {"message_id": sent.message_id, "date": int(time.time()), "from": BOT_USER,
                 "chat": {"id": sent.chat_id, "type": "private", "first_name": "Amal"},
                 **content}

@@ -31,6 +31,7 @@ def telegram_settings(tmp_path: Path, rasa_port: int, api: BotApi, mode: str = "
     values: dict[str, Any] = {
         "port": port, "telegram_mode": mode, "telegram_token": api.token,
         "telegram_base_url": api.base_url, "telegram_poll_timeout_seconds": 1,
+        "telegram_journal_dir": tmp_path,
         "telegram_retry_base_seconds": 0.2, "telegram_retry_max_seconds": 2.0,
         "telegram_send_timeout_seconds": 5.0,
         "telegram_webhook_url": f"http://127.0.0.1:{port}/telegram/webhook",

@@ -4,6 +4,7 @@ the local Bot API server, so it can be killed with SIGKILL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ def bot_environment(settings: Settings) -> dict[str, str]:
         "LOTSE_TELEGRAM_TOKEN": settings.telegram_token,
         "LOTSE_TELEGRAM_BASE_URL": settings.telegram_base_url,
         "LOTSE_TELEGRAM_POLL_TIMEOUT_SECONDS": str(settings.telegram_poll_timeout_seconds),
+        "LOTSE_TELEGRAM_JOURNAL_DIR": str(settings.telegram_journal_dir),
         "LOTSE_TELEGRAM_RETRY_BASE_SECONDS": str(settings.telegram_retry_base_seconds),
         "LOTSE_TELEGRAM_RETRY_MAX_SECONDS": str(settings.telegram_retry_max_seconds),
         "LOTSE_LOG_LEVEL": "INFO",
@@ -51,10 +53,16 @@ class BotProcess:
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
 
+    def kill_now(self) -> None:
+        """SIGKILL without waiting (from a synchronous callback)."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+
     async def kill(self) -> None:
         """SIGKILL: no clean-up, no goodbye."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # already killed by kill_now()
+            self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
 
     async def stop(self) -> None:

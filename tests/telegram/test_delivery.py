@@ -15,6 +15,7 @@ from bot.nlu.client import RasaClient
 from bot.storage.models import Message
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import store_updates
+from bot.telegram.runtime import journal_path
 from tests.telegram import updates
 from tests.telegram.botapi import BotApi, Fault
 from tests.telegram.harness import SECRET, Harness, telegram_settings
@@ -171,16 +172,20 @@ async def test_a_reply_handed_over_before_a_crash_is_not_sent_again(
     await harness.stop()  # the schema exists now
     async with _sessions(harness)() as session:
         session.add(in_flight(2060, "handed", "written to the socket before the crash"))
+        session.add(in_flight(2060, "sending", "written, only the journal knew it"))
         session.add(in_flight(2060, "sending", "not fully written before the crash"))
         session.add(in_flight(2060, "pending", "next"))
         await session.commit()
+    journal = journal_path(harness.settings)
+    journal.write_text("2\n9999\n1")  # row 2; a row that is gone; a torn last line
     await harness.start()
     try:
         await api.wait_for(lambda: len(api.sent_to(2060)) == 2, what="the other replies")
         assert [s.text for s in api.sent_to(2060)] == ["not fully written before the crash",
                                                        "next"]
-        expected = ["unconfirmed", "sent", "sent"]
+        expected = ["unconfirmed", "unconfirmed", "sent", "sent"]
         assert await outbox_statuses(harness, expected) == expected
+        assert journal.read_text().split() == ["3", "4"]  # emptied, then the new sends
     finally:
         await harness.close()
 
