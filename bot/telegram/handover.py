@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Update, text, update
+from sqlalchemy import Update, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.queue_models import OutboxMessage
@@ -76,46 +76,59 @@ class HandoverTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
+Mark = tuple[int, int]  # (outbox row id, attempt): a later attempt needs a mark of its own
+
+
 class Journal:
-    """Append-only file of row ids; rewritten with the still-open ids when it grows."""
+    """Append-only file of marks, one `id attempt` line each; rewritten with the marks the
+    database still lacks when it grows."""
 
     def __init__(self, path: Path, max_bytes: int = 1 << 20) -> None:
         self.path, self._max_bytes = path, max_bytes
         self._fd: int | None = None
-        self._open: set[int] = set()
+        self._open: set[Mark] = set()
 
-    def read(self) -> set[int]:
+    def read(self) -> set[Mark]:
         if not self.path.exists():
             return set()
-        words = self.path.read_text(encoding="ascii", errors="replace").split()
-        return {int(w) for w in words if w.isdigit()}  # a torn last line is ignored
+        lines = self.path.read_bytes().split(b"\n")[:-1]  # after the last newline: torn
+        marks = set()
+        for line in lines:
+            words = line.split()
+            if len(words) == 2 and all(w.isdigit() for w in words):
+                marks.add((int(words[0]), int(words[1])))
+        return marks
 
-    def reset(self, keep: set[int] | None = None) -> None:
+    def reset(self, keep: set[Mark] | None = None) -> None:
         """Start a new file holding `keep` (atomic replace), and append to it from now on."""
         self.close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = self.path.with_suffix(".new")
-        fresh.write_text("".join(f"{i}\n" for i in sorted(keep or ())), encoding="ascii")
+        fresh.write_bytes(b"".join(_line(mark) for mark in sorted(keep or ())))
         os.replace(fresh, self.path)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
-    def add(self, row_id: int) -> None:
+    def add(self, mark: Mark) -> None:
         if self._fd is None:
             self.reset()
         assert self._fd is not None
-        os.write(self._fd, f"{row_id}\n".encode("ascii"))
-        self._open.add(row_id)
+        os.write(self._fd, _line(mark))
+        self._open.add(mark)
         if os.fstat(self._fd).st_size > self._max_bytes:
             self.reset(self._open)
 
-    def settle(self, row_ids: set[int]) -> None:
-        """The database has these ids now: they need not be carried into the next file."""
-        self._open -= row_ids
+    def settle(self, marks: set[Mark]) -> None:
+        """The database has these marks now: they need not be carried into the next file."""
+        self._open -= marks
 
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _line(mark: Mark) -> bytes:
+    return f"{mark[0]} {mark[1]}\n".encode("ascii")
 
 
 class HandoverLog:
@@ -127,29 +140,36 @@ class HandoverLog:
         self._engine = engine
         self._journal = journal
         self._connection: AsyncConnection | None = None
-        self._waiting: set[int] = set()
+        self._waiting: set[Mark] = set()
         self._lock = asyncio.Lock()
 
     async def recover(self) -> int:
-        """Apply what the journal holds from before a crash; returns how many rows it marked."""
-        ids = self._journal.read()
-        marked = 0
-        if ids:
+        """Apply what the journal holds from before a crash: rows still `sending` in the
+        attempt the journal saw written become `handed`. Returns how many."""
+        marks = self._journal.read()
+        handed: list[int] = []
+        if marks:
             async with self._engine.begin() as connection:
-                result = await connection.execute(self._statement(ids))
-                marked = max(int(getattr(result, "rowcount", 0) or 0), 0)
+                in_flight = await connection.execute(
+                    select(OutboxMessage.id, OutboxMessage.attempts)
+                    .where(OutboxMessage.status == "sending"))
+                handed = [row_id for row_id, attempt in in_flight if (row_id, attempt) in marks]
+                if handed:
+                    await connection.execute(self._statement(set(handed)))
         self._journal.reset()
-        return marked
+        return len(handed)
 
-    async def mark(self, row_id: int) -> None:
-        self._journal.add(row_id)  # first, and without awaiting anything
-        self._waiting.add(row_id)
+    async def mark(self, row_id: int, attempt: int) -> None:
+        """Record that attempt `attempt` of row `row_id` was written. Returns once the
+        database has it (or failed to take it)."""
+        self._journal.add((row_id, attempt))  # first, and without awaiting anything
+        self._waiting.add((row_id, attempt))
         async with self._lock:
-            if row_id not in self._waiting:  # the previous commit took it along
+            if (row_id, attempt) not in self._waiting:  # the previous commit took it along
                 return
             batch, self._waiting = self._waiting, set()
             try:
-                await self._write(batch)
+                await self._write({i for i, _a in batch})
                 self._journal.settle(batch)
             except Exception as exc:
                 log.warning("could not record the hand-over of outbox %s (%s)", sorted(batch),

@@ -10,9 +10,9 @@ whole request is written to the socket (handover.py), `sent` with Telegram's mes
 After a crash (SIGKILL, OOM) a row still `sending` never fully left the process, so it is
 sent again; a row `handed` did leave (the kernel delivers what was written even after the
 process dies), so it is not sent again and is marked `unconfirmed` (delivered, but no
-message id). The one window left is the moment between the last write and the `handed`
-commit: a crash exactly there shows the reply twice. A live timeout or cut connection after
-the hand-over is retried (never lost; shown twice if Telegram had accepted it).
+message id). The one window left is the moment between the last write and its line in
+the hand-over journal: a crash exactly there shows the reply twice. A live timeout or cut
+connection after the hand-over is retried (never lost; shown twice if Telegram had it).
 See bot/telegram/README.md.
 """
 
@@ -156,7 +156,7 @@ class OutboxWorker:
             await self._record(row.id, result)
 
     async def _send(self, row: OutboxMessage, chat_id: int) -> Result:
-        handover = Handover(functools.partial(self._marks.mark, row.id))
+        handover = Handover(functools.partial(self._marks.mark, row.id, row.attempts))
         try:
             with watching(handover):
                 message = await send_call(self._bot, chat_id, row.method, row.params or {})

@@ -145,11 +145,11 @@ async def test_stored_but_unhandled_updates_and_unsent_replies_survive_a_restart
 
 
 def in_flight(chat_id: int, status: str = "sending",
-              text: str = "in flight when the bot died") -> OutboxMessage:
+              text: str = "in flight when the bot died", attempts: int = 0) -> OutboxMessage:
     """A reply that was being sent when the process died: `sending` (the request had not
     fully left) or `handed` (it had been written to the socket)."""
     return OutboxMessage(chat_id=chat_id, method="sendMessage", status=status,
-                         params={"text": text}, attempts=0, not_before=0.0)
+                         params={"text": text}, attempts=attempts, not_before=0.0)
 
 
 async def outbox_statuses(harness: Harness, expected: list[str]) -> list[str]:
@@ -174,18 +174,23 @@ async def test_a_reply_handed_over_before_a_crash_is_not_sent_again(
         session.add(in_flight(2060, "handed", "written to the socket before the crash"))
         session.add(in_flight(2060, "sending", "written, only the journal knew it"))
         session.add(in_flight(2060, "sending", "not fully written before the crash"))
+        session.add(in_flight(2060, "sending", "429 before, then a crash", attempts=1))
         session.add(in_flight(2060, "pending", "next"))
         await session.commit()
     journal = journal_path(harness.settings)
-    journal.write_text("2\n9999\n1")  # row 2; a row that is gone; a torn last line
+    # row 2 was written; row 4's first attempt was written (and got a 429), its second not;
+    # a row that is gone; a torn last line
+    journal.write_text("2 0\n4 0\n9999 0\n3")
     await harness.start()
     try:
-        await api.wait_for(lambda: len(api.sent_to(2060)) == 2, what="the other replies")
-        assert [s.text for s in api.sent_to(2060)] == ["not fully written before the crash",
-                                                       "next"]
-        expected = ["unconfirmed", "unconfirmed", "sent", "sent"]
+        await api.wait_for(lambda: len(api.sent_to(2060)) == 3, what="the other replies")
+        assert [s.text for s in api.sent_to(2060)] == [
+            "not fully written before the crash", "429 before, then a crash", "next"]
+        expected = ["unconfirmed", "unconfirmed", "sent", "sent", "sent"]
         assert await outbox_statuses(harness, expected) == expected
-        assert journal.read_text().split() == ["3", "4"]  # emptied, then the new sends
+        # emptied at the start, then the new sends: rows 3 and 5 in their first attempt,
+        # row 4 in its second
+        assert sorted(journal.read_text().splitlines()) == ["3 0", "4 1", "5 0"]
     finally:
         await harness.close()
 
