@@ -1,56 +1,63 @@
-"""Knowing when a Bot API request has fully left the process.
+"""Knowing when a Bot API request has left the process.
 
-Once the whole request is written to the socket, the operating system delivers it even if
-the process is killed the next moment (the kernel owns the socket's send buffer), so
-Telegram will act on it. The outbox records that moment (`handed`) so a crash afterwards is
-not mistaken for a request that never left (see outbox.py).
+Once a whole request is in the socket's kernel buffer, the operating system delivers it
+even if the process is killed the next moment, so Telegram will act on it. The outbox
+records this (`handed`) so that a crash afterwards is not mistaken for a request that never
+left, and the reply is not sent twice (outbox.py).
 
-httpcore reports the moment through its `trace` request extension
-("http11.send_request_body.complete"); `HandoverTransport` attaches the tracer of the
-`Handover` that the current task registered with `watching()`. `HandoverLog` then records
-the row id twice:
-- at once, in a journal file: one `os.write` without awaiting anything (microseconds; the
-  bytes are in the kernel's page cache, so they survive a kill of the process);
-- in the database, a few rows per commit, on a connection of its own. Measured in a busy
-  bot on SQLite this took 8 ms typically and up to 180 ms (the event loop and other writers
-  come first) — too long a window to leave uncovered; the journal covers it.
-At start-up `recover()` applies the journal to the database and empties it.
+httpcore reports the steps of a request through its `trace` extension; `HandoverTransport`
+attaches the `Handover` that the current task registered with `watching()`:
+- `send_request_body.started`: a journal line (journal.py), written synchronously. From
+  here to the socket write that follows, nothing is awaited (the body is one chunk, and
+  anyio hands it to the transport at once), so a kill lands before the line (the row is
+  still `sending` and is sent again: right) or after the write (`handed`, not sent again:
+  right); only a kill in the microseconds between the two loses the reply.
+  Writing the line after the write instead left milliseconds (anyio yields to the event
+  loop twice after writing): killing the bot the instant the server accepted a message
+  then showed it twice in 5 of 10 tries (tests/telegram/bench.py).
+- `send_request_body.complete`: the mark goes to the database (several rows per commit,
+  on a connection of its own); `.failed`: the journal line is cancelled.
+At start-up `HandoverLog.recover()` applies the journal to the database and empties it.
+The socket's send buffer is larger than any request (runtime.py), so "written" means
+"in the kernel".
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Update, select, text, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.queue_models import OutboxMessage
+from bot.telegram.journal import Journal, Mark
 
 log = logging.getLogger(__name__)
 
-BODY_WRITTEN = "send_request_body.complete"
-
-
 @dataclass
 class Handover:
-    """One send attempt; `on_handed` runs once, right after the request body is written."""
+    """One attempt to send an outbox row: reports its request's body being written."""
 
-    on_handed: Callable[[], Awaitable[None]]
-    handed: bool = False
+    log: HandoverLog
+    mark: Mark  # (outbox row id, attempt)
+    handed: bool = False  # the body was written
 
     async def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event.endswith(BODY_WRITTEN) and not self.handed:
+        if event.endswith("send_request_body.started"):
+            self.log.writing(self.mark)  # synchronous: no await before the write
+        elif event.endswith("send_request_body.complete"):
             self.handed = True
-            await self.on_handed()
+            await self.log.written(self.mark)
+        elif event.endswith("send_request_body.failed") and not isinstance(
+                info.get("exception"), asyncio.CancelledError):  # a cancel comes at an await,
+            self.log.not_written(self.mark)  # and those follow the bytes reaching the kernel
 
 
 _current: ContextVar[Handover | None] = ContextVar("lotse_telegram_handover", default=None)
@@ -76,65 +83,10 @@ class HandoverTransport(httpx.AsyncHTTPTransport):
         return await super().handle_async_request(request)
 
 
-Mark = tuple[int, int]  # (outbox row id, attempt): a later attempt needs a mark of its own
-
-
-class Journal:
-    """Append-only file of marks, one `id attempt` line each; rewritten with the marks the
-    database still lacks when it grows."""
-
-    def __init__(self, path: Path, max_bytes: int = 1 << 20) -> None:
-        self.path, self._max_bytes = path, max_bytes
-        self._fd: int | None = None
-        self._open: set[Mark] = set()
-
-    def read(self) -> set[Mark]:
-        if not self.path.exists():
-            return set()
-        lines = self.path.read_bytes().split(b"\n")[:-1]  # after the last newline: torn
-        marks = set()
-        for line in lines:
-            words = line.split()
-            if len(words) == 2 and all(w.isdigit() for w in words):
-                marks.add((int(words[0]), int(words[1])))
-        return marks
-
-    def reset(self, keep: set[Mark] | None = None) -> None:
-        """Start a new file holding `keep` (atomic replace), and append to it from now on."""
-        self.close()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = self.path.with_suffix(".new")
-        fresh.write_bytes(b"".join(_line(mark) for mark in sorted(keep or ())))
-        os.replace(fresh, self.path)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-
-    def add(self, mark: Mark) -> None:
-        if self._fd is None:
-            self.reset()
-        assert self._fd is not None
-        os.write(self._fd, _line(mark))
-        self._open.add(mark)
-        if os.fstat(self._fd).st_size > self._max_bytes:
-            self.reset(self._open)
-
-    def settle(self, marks: set[Mark]) -> None:
-        """The database has these marks now: they need not be carried into the next file."""
-        self._open -= marks
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-def _line(mark: Mark) -> bytes:
-    return f"{mark[0]} {mark[1]}\n".encode("ascii")
-
-
 class HandoverLog:
-    """Marks outbox rows `handed` (only rows still `sending`): in the journal at once, in the
-    database soon after (marks that arrive while a commit runs go together in the next
-    one). A database failure is logged; the journal still has the ids."""
+    """Marks outbox rows `handed` (only rows still `sending`): in the journal first, in the
+    database after the write (marks that arrive while a commit runs go together in the next
+    one). A database failure is logged; the journal still has the marks."""
 
     def __init__(self, engine: AsyncEngine, journal: Journal) -> None:
         self._engine = engine
@@ -159,30 +111,30 @@ class HandoverLog:
         self._journal.reset()
         return len(handed)
 
-    async def mark(self, row_id: int, attempt: int) -> None:
-        """Record that attempt `attempt` of row `row_id` was written. Returns once the
-        database has it (or failed to take it)."""
-        self._journal.add((row_id, attempt))  # first, and without awaiting anything
-        self._waiting.add((row_id, attempt))
+    def writing(self, mark: Mark) -> None:
+        self._journal.add(mark)
+
+    def not_written(self, mark: Mark) -> None:
+        self._journal.cancel(mark)
+
+    async def written(self, mark: Mark) -> None:
+        """Into the database; returns once it has the mark (or failed to take it)."""
+        self._waiting.add(mark)
         async with self._lock:
-            if (row_id, attempt) not in self._waiting:  # the previous commit took it along
+            if mark not in self._waiting:  # the previous commit took it along
                 return
             batch, self._waiting = self._waiting, set()
             try:
-                await self._write({i for i, _a in batch})
+                await self._write({row_id for row_id, _attempt in batch})
                 self._journal.settle(batch)
             except Exception as exc:
                 log.warning("could not record the hand-over of outbox %s (%s)", sorted(batch),
                             type(exc).__name__)
-                await self.close()
+                await self._disconnect()  # the journal keeps the marks
 
     async def _write(self, batch: set[int]) -> None:
         if self._connection is None:
             self._connection = await self._engine.connect()
-            if self._connection.dialect.name == "postgresql":  # no wait for the WAL flush:
-                # only a database crash could undo the mark (one reply sent twice)
-                await self._connection.execute(text("SET synchronous_commit TO OFF"))
-                await self._connection.commit()
         await self._connection.execute(self._statement(batch))
         await self._connection.commit()
 
@@ -194,6 +146,9 @@ class HandoverLog:
 
     async def close(self) -> None:
         self._journal.close()
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
         if self._connection is not None:
             connection, self._connection = self._connection, None
             try:

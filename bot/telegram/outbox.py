@@ -5,14 +5,14 @@
 - Timeouts, dropped connections, 5xx: retried with doubling backoff, never given up.
 - 400/403 (bad request, user blocked the bot): marked failed, not retried.
 
-A send moves through three commits: `sending` before the request, `handed` the moment the
-whole request is written to the socket (handover.py), `sent` with Telegram's message id.
-After a crash (SIGKILL, OOM) a row still `sending` never fully left the process, so it is
-sent again; a row `handed` did leave (the kernel delivers what was written even after the
-process dies), so it is not sent again and is marked `unconfirmed` (delivered, but no
-message id). The one window left is the moment between the last write and its line in
-the hand-over journal: a crash exactly there shows the reply twice. A live timeout or cut
-connection after the hand-over is retried (never lost; shown twice if Telegram had it).
+A send moves through three states: `sending` (committed before the request), `handed` (the
+request is written to the socket: a journal line just before the write, the database just
+after; handover.py), `sent` (Telegram's answer, with the message id). After a crash
+(SIGKILL, OOM) a row still `sending` never fully left the process, so it is sent again; a
+row `handed` did leave (the kernel delivers what was written even after the process dies),
+so it is not sent again and is marked `unconfirmed` (delivered, no message id). A live
+timeout or cut connection after the hand-over is retried (never lost; shown twice if
+Telegram had it).
 See bot/telegram/README.md.
 """
 
@@ -156,7 +156,7 @@ class OutboxWorker:
             await self._record(row.id, result)
 
     async def _send(self, row: OutboxMessage, chat_id: int) -> Result:
-        handover = Handover(functools.partial(self._marks.mark, row.id, row.attempts))
+        handover = Handover(self._marks, (row.id, row.attempts))
         try:
             with watching(handover):
                 message = await send_call(self._bot, chat_id, row.method, row.params or {})

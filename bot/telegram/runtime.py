@@ -22,8 +22,9 @@ from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory
 from bot.telegram.adapter import Adapter
 from bot.telegram.handlers import UpdateHandler
-from bot.telegram.handover import HandoverLog, HandoverTransport, Journal
+from bot.telegram.handover import HandoverLog, HandoverTransport
 from bot.telegram.inbox import ALLOWED_UPDATES, InboxWorker, store_updates
+from bot.telegram.journal import Journal
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
 from bot.telegram.prefs import Prefs

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.telegram.handover import Journal
+from bot.telegram.journal import Journal
 
 
 def test_marks_written_are_read_back_after_a_reopen(tmp_path: Path) -> None:
@@ -20,6 +20,25 @@ def test_a_torn_last_line_and_garbage_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "j.journal"
     path.write_bytes(b"12 0\n13 2\nzz 1\n14 0 9\n1")
     assert Journal(path).read() == {(12, 0), (13, 2)}
+
+
+def test_a_cancelled_mark_is_not_read_but_a_later_attempt_is(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.journal")
+    journal.add((7, 0))
+    journal.cancel((7, 0))  # the write failed: the request did not leave
+    journal.add((7, 1))
+    journal.add((8, 0))
+    journal.close()
+    assert Journal(tmp_path / "j.journal").read() == {(7, 1), (8, 0)}
+
+
+def test_appending_after_a_close_keeps_what_is_there(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.journal")
+    journal.add((1, 0))
+    journal.close()
+    journal.add((2, 0))
+    assert journal.read() == {(1, 0), (2, 0)}
+    journal.close()
 
 
 def test_a_growing_journal_keeps_only_what_the_database_lacks(tmp_path: Path) -> None:
