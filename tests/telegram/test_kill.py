@@ -4,6 +4,7 @@ restarted: no update is lost, no reply is sent twice, every chat's replies stay 
 The kill is placed in the two windows where a crash could lose or repeat something:
 - Telegram has accepted a reply in each chat and the answers are still on the way (the
   server answers late), so the bot never learns their message ids;
+- the instant the server accepts a reply (the bot has just written it, nothing else);
 - the service is handling an update (a trap in front of Rasa kills the bot while the update
   is being understood), after the message was stored and before the conversation moved on.
 Random-moment kills are measured by `python -m tests.telegram.bench`."""
@@ -11,7 +12,6 @@ Random-moment kills are measured by `python -m tests.telegram.bench`."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -101,27 +101,33 @@ async def test_sigkill_after_telegram_accepted_replies_before_their_answers(
     assert len(api.sent) > before
 
 
+async def test_sigkill_the_instant_telegram_accepts_a_reply(
+        processes: tuple[BotProcess, Harness, RasaTrap], api: BotApi) -> None:
+    bot, reader, _trap = processes
+    api.on_accept = lambda sent: bot.kill_now() if len(api.sent) == 10 else None
+    update_ids = burst(api)
+    await api.wait_for(lambda: len(api.sent) >= 10, what="the tenth reply")
+    await bot.kill()  # already dead: waits for the process
+    api.on_accept = None
+    before = len(api.sent)
+    assert before < len(update_ids)
+    await bot.start()
+    await reader.settled(*update_ids, timeout=180)
+    statuses = await check_exactly_once(reader, update_ids)
+    assert statuses["unconfirmed"] >= 1  # the accepted one: written, so not sent again
+    assert len(api.sent) > before
+
+
 async def test_sigkill_while_an_update_is_being_handled(
         processes: tuple[BotProcess, Harness, RasaTrap], api: BotApi) -> None:
     bot, reader, trap = processes
-    api.latency = 0.3  # like Telegram, answers take a while: other chats' replies are in flight
-
-    async def kill_when_no_request_was_just_written() -> None:
-        # not within 50 ms of a message reaching the server: that moment (a request written,
-        # its hand-over not yet committed) is the one where a kill repeats a reply; the
-        # bench measures it with random-moment kills
-        while time.monotonic() - max((s.at for s in api.sent), default=0.0) < 0.05:
-            await asyncio.sleep(0.005)
-        await bot.kill()
-
-    trap.arm(at_parse=12, action=kill_when_no_request_was_just_written)
+    trap.arm(at_parse=12, action=bot.kill)  # other chats' replies are being sent meanwhile
     update_ids = burst(api)
     await asyncio.wait_for(trap.sprung.wait(), 120)
     stored = await reader.query(select(Message.status).where(Message.direction == "in"))
     assert ("received",) in stored  # the kill came after the message was stored
     before = len(api.sent)
     assert before < len(update_ids)
-    api.latency = 0.0
     await bot.start()
     await reader.settled(*update_ids, timeout=180)
     await check_exactly_once(reader, update_ids)
