@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -25,14 +28,27 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Write-ahead log: readers do not block the writer, and a commit needs no fsync of the
-    database (NORMAL is durable against an application crash; a power loss may lose the last
-    commits, never corrupts). Writers wait up to 10 s for each other."""
+    """With the write-ahead log (`_write_ahead_log`) readers do not block the writer, and
+    NORMAL commits need no fsync of the database (durable against an application crash; a
+    power loss may lose the last commits, never corrupts). Writers wait up to 10 s."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+    try:
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _write_ahead_log(path: str) -> None:
+    """Switch the SQLite file to WAL (kept in the file). Needs the file to itself, so it runs
+    right after the migrations; if another process holds it, the file stays as it is."""
+    connection = sqlite3.connect(path, timeout=10)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as exc:
+        log.warning("SQLite stays in rollback-journal mode (%s)", exc)
+    finally:
+        connection.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
@@ -51,6 +67,8 @@ def upgrade_sync(database_url: str) -> None:
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), "head")
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        _write_ahead_log(url.database)
 
 
 async def upgrade(database_url: str) -> None:
