@@ -9,14 +9,14 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, CallbackQuery, Message, Update
 from telegram.constants import ChatAction
 
 from bot.core.types import LANGUAGES, Reply
 from bot.i18n import Translator
 from bot.telegram.handlers import UpdateHandler
 from bot.telegram.prefs import Prefs
-from bot.telegram.render import Call, render_all
+from bot.telegram.render import Call, render_all, settle_choice
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "language", "city", "help", "human")
@@ -39,7 +39,9 @@ class Adapter:
         if outcome is None:
             return []
         label = self._translators[outcome.language]("tg:share_location")
-        return render_all(outcome.replies, label, outcome.remove_keyboard)
+        calls = render_all(outcome.replies, label, outcome.remove_keyboard)
+        settled = settle(update.callback_query) if outcome.settle_pressed else None
+        return [settled, *calls] if settled else calls
 
     async def apology(self, payload: dict[str, Any], chat_id: int) -> list[Call]:
         """What the user gets when their update could not be handled after all retries."""
@@ -81,3 +83,16 @@ class Adapter:
     async def close(self) -> None:
         if self._background:
             await asyncio.wait(self._background, timeout=3)
+
+
+def settle(query: CallbackQuery | None) -> Call | None:
+    """The edit that marks the pressed button's label on its message and removes the buttons;
+    None when the message is gone (older than 48 hours), has no text, or lacks the button."""
+    if query is None or not isinstance(query.message, Message):
+        return None
+    message, data = query.message, query.data
+    if message.text is None or message.reply_markup is None:
+        return None
+    label = next((button.text for row in message.reply_markup.inline_keyboard for button in row
+                  if button.callback_data == data), None)
+    return settle_choice(message.message_id, message.text_html, label) if label else None

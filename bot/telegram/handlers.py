@@ -22,6 +22,7 @@ from bot.telegram.prefs import CHANNEL, Prefs
 
 ASK_LOCATION_PENDING = "welcome_point_location"
 SERVICE_COMMANDS = {"language": "/change_language", "human": "/human_handoff"}
+MENU_PAYLOADS = frozenset(f"/{topic}" for topic in TOPICS)
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Outcome:
     replies: list[Reply]
     language: str  # the user's language after this update (for keyboard labels)
     remove_keyboard: bool = False  # take away the share-location keyboard
+    settle_pressed: bool = False  # mark the choice on the pressed message, remove its buttons
 
 
 class UpdateHandler:
@@ -96,7 +98,9 @@ class UpdateHandler:
             _ = self._translators[before.language]
             return Outcome([self._menu(_, "tg:bad_button")], before.language)
         replies = await self._pressed(chat_id, hint, pressed, before.language, key)
-        return await self._outcome(chat_id, replies, before.pending)
+        outcome = await self._outcome(chat_id, replies, before.pending)
+        outcome.settle_pressed = not is_topic_menu(query)  # the menu stays for the next topic
+        return outcome
 
     async def _pressed(self, chat_id: int, hint: str | None, pressed: Pressed,
                        language: str, key: str) -> list[Reply]:
@@ -130,3 +134,11 @@ class UpdateHandler:
 
     def _menu(self, _: Translator, message: str) -> Reply:
         return Reply(_(message), topic_buttons(_, list(TOPICS)))
+
+
+def is_topic_menu(query: CallbackQuery) -> bool:
+    """Whether the pressed message is the topic menu (its buttons are all the topics)."""
+    markup = query.message.reply_markup if isinstance(query.message, Message) else None
+    if markup is None:
+        return False
+    return {b.callback_data for row in markup.inline_keyboard for b in row} == MENU_PAYLOADS

@@ -83,14 +83,20 @@ def reply_markup(data: dict[str, Any] | None) -> Markup | None:
     return ReplyKeyboardRemove() if data.get("remove_keyboard") else None
 
 
-async def send_call(bot: Bot, chat_id: int, method: str, params: dict[str, Any]) -> Message:
+async def send_call(bot: Bot, chat_id: int, method: str,
+                    params: dict[str, Any]) -> Message | None:
     """One stored call through PTB (timeouts: LOTSE_TELEGRAM_SEND_TIMEOUT_SECONDS)."""
     markup = reply_markup(params.get("reply_markup"))
+    options = params.get("link_preview_options")
+    preview = LinkPreviewOptions(**options) if options else None
     if method == "sendMessage":
-        preview = params.get("link_preview_options")
-        return await bot.send_message(
-            chat_id, params["text"], parse_mode=params.get("parse_mode"), reply_markup=markup,
-            link_preview_options=LinkPreviewOptions(**preview) if preview else None)
+        return await bot.send_message(chat_id, params["text"], parse_mode=params.get("parse_mode"),
+                                      reply_markup=markup, link_preview_options=preview)
+    if method == "editMessageText":  # a pressed message: the choice marked, keyboard gone
+        edited = await bot.edit_message_text(
+            params["text"], chat_id, params["message_id"], parse_mode=params.get("parse_mode"),
+            link_preview_options=preview)
+        return edited if isinstance(edited, Message) else None
     if method == "sendVenue":
         return await bot.send_venue(chat_id, latitude=params["latitude"],
                                     longitude=params["longitude"], title=params["title"],
@@ -165,6 +171,8 @@ class OutboxWorker:
             log.warning("outbox %s: 429, chat paused for %.1f s", row.id, seconds)
             return Result("retry", seconds + 0.05, error=f"429 retry_after={seconds:g}")
         except PERMANENT as exc:
+            if row.method == "editMessageText" and "not modified" in str(exc):
+                return Result("sent")  # a repeated edit: the message shows it already
             log.error("outbox %s: %s, not retried", row.id, type(exc).__name__)
             return Result("failed", error=f"{type(exc).__name__}: {exc}"[:200])
         except TelegramError as exc:  # network errors, timeouts, 5xx, …
@@ -175,7 +183,7 @@ class OutboxWorker:
                         type(exc).__name__, where, delay)
             return Result("retry", delay, error=f"{where} hand-over: {type(exc).__name__}: "
                                                 f"{exc}"[:200])
-        return Result("sent", message_id=message.message_id)
+        return Result("sent", message_id=message.message_id if message else None)
 
     async def _record(self, row_id: int, result: Result) -> None:
         await persist(functools.partial(self._record_once, row_id, result),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,13 +19,14 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # Bot API: characters of a message text
 _SEPARATORS = ("\n\n", "\n", " ")
 REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
+CHOSEN = "✓"
 
 
 @dataclass
 class Call:
     """One Bot API call for one chat (the chat id is stored next to it, not inside)."""
 
-    method: str  # sendMessage | sendVenue | sendLocation
+    method: str  # sendMessage | sendVenue | sendLocation | editMessageText
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -125,6 +127,16 @@ def render(reply: Reply, share_location_label: str) -> list[Call]:
                                         "title": venue.name or "📍",
                                         "address": venue.address or venue.name or "—"}))
     return calls
+
+
+def settle_choice(message_id: int, text_html: str, label: str) -> Call:
+    """Edit the message whose button was pressed: its text with the choice added ("✓ …"),
+    and without reply_markup, which takes its inline keyboard away (no second press)."""
+    marked = f"{text_html}\n\n{CHOSEN} {html.escape(label, quote=False)}"
+    visible = html.unescape(re.sub(r"<[^>]+>", "", marked))
+    text = marked if len(visible.encode("utf-16-le")) // 2 <= TEXT_LIMIT else text_html
+    return Call("editMessageText", {"message_id": message_id, "text": text, "parse_mode": "HTML",
+                                    "link_preview_options": {"is_disabled": True}})
 
 
 def render_all(replies: list[Reply], share_location_label: str,

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.telegram.apicheck import check_send, params_of
+from tests.telegram.apicheck import check_send, params_of, visible
 from tests.telegram.records import SEND_METHODS, Attempt, Fault, Sent
 from tests.telegram.updates import BOT_USER
 
@@ -47,6 +47,7 @@ class BotApi:
     webhook: dict[str, Any] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     callback_answers: list[str] = field(default_factory=list)
+    edits: list[Sent] = field(default_factory=list)  # editMessageText calls it accepted
     webhook_statuses: list[int] = field(default_factory=list)
     latency: float = 0.0  # seconds from accepting a message to its answer reaching the bot
     on_accept: Callable[[Sent], None] | None = None  # called the moment a message is accepted
@@ -93,6 +94,15 @@ class BotApi:
     # -- inspection ------------------------------------------------------------------------
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
+
+    def showing(self, chat_id: int | None) -> list[Sent]:
+        """The chat's messages as the user sees them now: each one's latest edit."""
+        latest = {e.message_id: e for e in self.edits if e.chat_id == chat_id}
+        return [latest.get(s.message_id, s) for s in self.sent_to(chat_id or 0)]
+
+    def message_json(self, sent: Sent) -> dict[str, Any]:
+        """A message as Telegram shows it in an update (a pressed button's message)."""
+        return self._message(sent, {"text": visible(sent.text, sent.params.get("parse_mode"))})
 
     def attempts_to(self, chat_id: int) -> list[Attempt]:
         return [a for a in self.attempts if a.chat_id == chat_id]
@@ -214,7 +224,22 @@ class BotApi:
         return self._record("sendlocation", params)
 
     async def _m_editmessagetext(self, params: dict[str, Any]) -> Any:
-        return self._record("editmessagetext", params)
+        """Like Telegram: only a text message of this chat, and only when something changes."""
+        target = next((s for s in self.showing(params.get("chat_id")) if s.message_id
+                       == params.get("message_id")), None)
+        if target is None or target.method not in ("sendmessage", "editmessagetext"):
+            return _error(400, "Bad Request: message to edit not found")
+        problem, content = check_send("editmessagetext", params)
+        if problem:
+            return _error(400, f"Bad Request: {problem}")
+        if (content["text"], params.get("reply_markup")) == (
+                visible(target.text, target.params.get("parse_mode")),
+                target.params.get("reply_markup")):
+            return _error(400, "Bad Request: message is not modified")
+        edit = Sent("editmessagetext", target.chat_id, params, target.message_id,
+                    time.monotonic())
+        self.edits.append(edit)
+        return {**self._message(edit, content), "edit_date": int(time.time())}
 
     def _record(self, method: str, params: dict[str, Any]) -> Any:
         problem, content = check_send(method, params)
@@ -225,9 +250,15 @@ class BotApi:
         self.sent.append(sent)
         if self.on_accept is not None:
             self.on_accept(sent)
+        return self._message(sent, content)
+
+    @staticmethod
+    def _message(sent: Sent, content: dict[str, Any]) -> dict[str, Any]:
+        markup = sent.params.get("reply_markup") or {}
+        inline = {"reply_markup": markup} if "inline_keyboard" in markup else {}
         return {"message_id": sent.message_id, "date": int(time.time()), "from": BOT_USER,
                 "chat": {"id": sent.chat_id, "type": "private", "first_name": "Amal"},
-                **content}
+                **content, **inline}
 
     async def _deliver(self) -> None:
         """Webhook delivery: one update at a time, in order, until the bot answers 2xx."""

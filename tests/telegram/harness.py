@@ -113,6 +113,11 @@ class Chat:
     def sent(self) -> list[Sent]:
         return self.harness.api.sent_to(self.chat_id)
 
+    def now(self, sent: Sent) -> Sent:
+        """A message the bot sent, as the user sees it now (after any edit)."""
+        return next(s for s in self.harness.api.showing(self.chat_id)
+                    if s.message_id == sent.message_id)
+
     async def deliver(self, update: dict[str, Any], deliveries: int = 1) -> list[Sent]:
         mark = len(self.sent)
         update_id = self.harness.api.push(update, deliveries)
@@ -123,7 +128,14 @@ class Chat:
         return await self.deliver(updates.text(self.chat_id, value, self.language_code))
 
     async def press(self, data: str) -> list[Sent]:
-        return await self.deliver(updates.callback(self.chat_id, data, self.language_code))
+        """Press the button with `data` on the newest message showing it; data that no message
+        shows is sent as a modified client would (on a message without buttons)."""
+        api = self.harness.api
+        shown = next((s for s in reversed(api.showing(self.chat_id))
+                      if data in (d for _title, d in s.buttons)), None)
+        message = api.message_json(shown) if shown else None
+        return await self.deliver(updates.callback(self.chat_id, data, self.language_code,
+                                                   message))
 
     async def location(self, lat: float, lon: float) -> list[Sent]:
         return await self.deliver(updates.location(self.chat_id, lat, lon, self.language_code))

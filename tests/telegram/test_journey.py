@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.dialogue import LANGUAGE_LABELS
+from tests.telegram.apicheck import visible
 from tests.telegram.botapi import Sent
 from tests.telegram.harness import Chat, Harness
 
@@ -46,10 +48,20 @@ async def start_and_choose(chat: Chat, lang: str) -> None:
     assert "https://t.me/lotse_test_bot?start=privacy" in welcome.text
     assert [data for _title, data in welcome.buttons] == ["lang:de", "lang:en", "lang:ar"]
     sent = await chat.press(f"lang:{lang}")
+    assert_settled(chat, welcome, LANGUAGE_LABELS[lang])
     assert [data for _t, data in sent[-1].buttons] == ["city:duesseldorf", "city:leipzig"]
     city_set, menu = await chat.press("city:duesseldorf")
+    assert_settled(chat, sent[-1], "Düsseldorf" if lang != "ar" else "دوسلدورف")
     assert CITY_SET[lang] in city_set.text
     assert len(menu.buttons) == TOPIC_COUNT
+
+
+def assert_settled(chat: Chat, question: Sent, choice: str) -> None:
+    """The pressed message shows the choice and has no buttons left to press again."""
+    now = chat.now(question)
+    assert now.method == "editmessagetext" and now.buttons == [], now
+    shown = visible(now.text, "HTML")
+    assert shown == f"{visible(question.text, 'HTML')}\n\n✓ {choice}"
 
 
 @pytest.mark.parametrize("lang", ["de", "en", "ar"])
@@ -77,6 +89,7 @@ async def test_journey(polling: Harness, lang: str) -> None:
     assert topic_data.startswith("/") and len(clarification.buttons) == 3
     sent = await chat.press(topic_data)
     assert LABEL[lang] in texts(sent)
+    assert_settled(chat, clarification, clarification.buttons[0][0])
 
 
 async def unclear_message(chat: Chat, lang: str) -> Sent:
@@ -92,8 +105,12 @@ async def unclear_message(chat: Chat, lang: str) -> Sent:
 async def test_topic_menu_button_answers_with_the_office(polling: Harness) -> None:
     chat = polling.chat(1004, "en")
     await start_and_choose(chat, "en")
+    menu = chat.sent[-1]
     sent = await chat.press("/housing")
     assert LABEL["en"] in texts(sent) and SOURCE["en"] in texts(sent)
+    assert chat.now(menu) == menu  # the menu is not settled: it stays for the next topic
+    sent = await chat.press("/work")
+    assert LABEL["en"] in texts(sent)
 
 
 async def test_language_code_is_the_first_guess(polling: Harness) -> None:

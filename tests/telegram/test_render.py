@@ -22,7 +22,14 @@ from bot.kb.model import Knowledge
 from bot.telegram import callbacks
 from bot.telegram.callbacks import CallbackValidator, fits
 from bot.telegram.inbox import describe, minimise
-from bot.telegram.render import TEXT_LIMIT, render, render_all, split_text, telegram_length
+from bot.telegram.render import (
+    TEXT_LIMIT,
+    render,
+    render_all,
+    settle_choice,
+    split_text,
+    telegram_length,
+)
 from tests.telegram import updates
 from tests.telegram.apicheck import check_send
 
@@ -159,3 +166,18 @@ def test_escaping_is_reversible() -> None:
     text = "a < b & c > d \"quoted\" 'single'"
     [call] = render(Reply(text), "📍")
     assert html.unescape(call.params["text"]) == text
+
+
+def test_a_settled_choice_is_marked_escaped_and_loses_its_buttons() -> None:
+    call = settle_choice(42, "Wähle &lt;bitte&gt;:", "A & B")
+    assert call.method == "editMessageText" and call.params["message_id"] == 42
+    assert call.params["text"] == "Wähle &lt;bitte&gt;:\n\n✓ A &amp; B"
+    assert "reply_markup" not in call.params  # an edit without markup removes the keyboard
+    assert check_send("editmessagetext", {"chat_id": 1, **call.params})[0] is None
+
+
+def test_a_settled_choice_too_long_for_a_mark_keeps_its_text() -> None:
+    text = "x" * TEXT_LIMIT
+    call = settle_choice(7, text, "English")
+    assert call.params["text"] == text
+    assert check_send("editmessagetext", {"chat_id": 1, **call.params})[0] is None

@@ -62,12 +62,14 @@ def media(chat_id: int, kind: str, language_code: str | None = "de") -> dict[str
 
 
 def callback(chat_id: int, data: str, language_code: str | None = "de",
-             message_id: int = 1) -> dict[str, Any]:
+             message: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A pressed inline button on `message` (the bot's message as Telegram has it; by default
+    a message without buttons, as for data a modified client made up)."""
+    pressed = message or {"message_id": 1, "date": int(time.time()), "chat": chat(chat_id),
+                          "from": BOT_USER, "text": "…"}
     return {"callback_query": {
         "id": f"cb-{next(_message_ids)}", "from": user(chat_id, language_code),
-        "chat_instance": f"ci-{chat_id}", "data": data,
-        "message": {"message_id": message_id, "date": int(time.time()), "chat": chat(chat_id),
-                    "from": BOT_USER, "text": "…"},
+        "chat_instance": f"ci-{chat_id}", "data": data, "message": pressed,
     }}
 
 
