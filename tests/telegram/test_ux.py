@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from bot.core.types import Reply
 from bot.storage.db import create_engine, session_factory
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
-from bot.telegram.render import render_all
+from bot.telegram.outbox import OPEN
+from bot.telegram.render import Call, render_all, settle_choice
 from tests.telegram import updates
 from tests.telegram.harness import Harness
 
@@ -98,15 +100,41 @@ async def test_handled_rows_keep_no_raw_chat_id_or_text(polling: Harness) -> Non
 async def test_a_text_over_4096_characters_arrives_in_parts_in_order(polling: Harness) -> None:
     paragraphs = [f"<{i}> " + "Miete & Kaution. " * 40 for i in range(10)]
     calls = render_all([Reply("\n\n".join(paragraphs))], "📍", False)
-    engine = create_engine(polling.settings.database_url)
-    async with session_factory(engine)() as session:
-        session.add_all(OutboxMessage(chat_id=3050, method=c.method, params=c.params,
-                                      status="pending", attempts=0, not_before=0.0)
-                        for c in calls)
-        await session.commit()
-    await engine.dispose()
+    await queue(polling, 3050, calls)
     await polling.api.wait_for(lambda: len(polling.api.sent_to(3050)) == len(calls),
                                what="all parts")
     parts = [s.params["text"] for s in polling.api.sent_to(3050)]
     assert len(parts) > 1
     assert html.unescape("\n\n".join(parts)) == "\n\n".join(paragraphs).strip()
+
+
+async def test_a_repeated_edit_counts_as_sent_and_a_failed_one_stops_nothing(
+        polling: Harness) -> None:
+    chat = polling.chat(3060, "en")
+    [question] = await chat.text("/city")
+    edit = settle_choice(question.message_id, "Which city?", "Leipzig")
+    gone = settle_choice(question.message_id + 1000, "Which city?", "Leipzig")
+    after = Call("sendMessage", {"text": "after"})
+    ids = await queue(polling, 3060, [edit, edit, gone, after])
+    statuses: list[str] = []
+    for _attempt in range(200):
+        rows = dict(await polling.query(select(OutboxMessage.id, OutboxMessage.status)))
+        statuses = [rows[i] for i in ids]
+        if not set(statuses) & set(OPEN):
+            break
+        await asyncio.sleep(0.05)
+    assert statuses == ["sent", "sent", "failed", "sent"]
+    assert len(polling.api.edits) == 1 and chat.sent[-1].text == "after"
+    assert chat.now(question).buttons == []
+
+
+async def queue(polling: Harness, chat_id: int, calls: list[Call]) -> list[int]:
+    """Put calls straight into the outbox (as the inbox would); returns their row ids."""
+    rows = [OutboxMessage(chat_id=chat_id, method=c.method, params=c.params, status="pending",
+                          attempts=0, not_before=0.0) for c in calls]
+    engine = create_engine(polling.settings.database_url)
+    async with session_factory(engine)() as session:
+        session.add_all(rows)
+        await session.commit()
+    await engine.dispose()
+    return [row.id for row in rows]
