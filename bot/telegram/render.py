@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,8 +132,7 @@ def settle_choice(message_id: int, text_html: str, label: str) -> Call:
     """Edit the message whose button was pressed: its text with the choice added ("✓ …"),
     and without reply_markup, which takes its inline keyboard away (no second press)."""
     marked = f"{text_html}\n\n{CHOSEN} {html.escape(label, quote=False)}"
-    visible = html.unescape(re.sub(r"<[^>]+>", "", marked))
-    text = marked if len(visible.encode("utf-16-le")) // 2 <= TEXT_LIMIT else text_html
+    text = marked if telegram_length(marked) <= TEXT_LIMIT else text_html  # an upper bound
     return Call("editMessageText", {"message_id": message_id, "text": text, "parse_mode": "HTML",
                                     "link_preview_options": {"is_disabled": True}})
 
