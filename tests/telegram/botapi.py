@@ -95,10 +95,10 @@ class BotApi:
     def sent_to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]
 
-    def showing(self, chat_id: int | None) -> list[Sent]:
+    def showing(self, chat_id: int) -> list[Sent]:
         """The chat's messages as the user sees them now: each one's latest edit."""
         latest = {e.message_id: e for e in self.edits if e.chat_id == chat_id}
-        return [latest.get(s.message_id, s) for s in self.sent_to(chat_id or 0)]
+        return [latest.get(s.message_id, s) for s in self.sent_to(chat_id)]
 
     def message_json(self, sent: Sent) -> dict[str, Any]:
         """A message as Telegram shows it in an update (a pressed button's message)."""
