@@ -11,7 +11,6 @@ from bot.core.dialogue import Policy
 from bot.core.types import Button, ConversationState
 from bot.i18n import Translator
 from bot.kb.model import City, Knowledge, Office, Provenance
-from bot.kb.places import place_names
 
 
 @dataclass
@@ -19,9 +18,6 @@ class Resources:
     knowledge: Knowledge
     translators: dict[str, Translator]
     policy: Policy
-
-    def __post_init__(self) -> None:
-        self.place_index = place_names(self.knowledge)
 
 
 class LotseAction(Action):

@@ -17,17 +17,18 @@ from actions.common import (
     state_of,
     translator,
 )
-from bot.core.types import Button
+from bot.core.dialogue import yes_or_no
+from bot.core.names import normalise
+from bot.core.types import Button, ParseResult
 from bot.i18n import Translator
 from bot.kb.model import City, Knowledge
 from bot.kb.places import (
     Place,
     PointMatch,
-    find_place_in_text,
     maps_link,
-    normalise,
     place_from_location,
-    place_from_postcode,
+    place_from_ref,
+    place_from_refs,
     planned_points,
     welcome_points_for,
 )
@@ -49,15 +50,13 @@ def place_of_message(resources: Resources, tracker: Tracker, city: City) -> Plac
     if location:
         return place_from_location(float(location["lat"]), float(location["lon"]),
                                    resources.knowledge)
-    text = " ".join(filter(None, [
-        next((e["value"] for e in message.get("entities") or [] if e["entity"] == "postcode"), ""),
-        message.get("text") or "",
-    ]))
-    place = find_place_in_text(text, resources.knowledge, resources.place_index, city.id)
+    entities = message.get("entities") or []
+    refs = [str(e["value"]) for kind in ("postcode", "district") for e in entities
+            if e["entity"] == kind]  # a postcode is more precise than a name
+    place = place_from_refs(refs, resources.knowledge, city.id)
     ref = tracker.get_slot("place_ref")
     if place is None and ref:
-        place = place_from_postcode(ref, resources.knowledge) or find_place_in_text(
-            ref, resources.knowledge, resources.place_index, city.id)
+        place = place_from_ref(ref, resources.knowledge)
     return place
 
 
@@ -96,7 +95,8 @@ class ActionFindWelcomePoint(LotseAction):
     def _confirm_city(self, dispatcher: CollectingDispatcher, _: Translator,
                       place: Place) -> list[dict[str, Any]]:
         other = self.resources.knowledge.cities[place.city]
-        ref = place.postcode or (place.quarter.id if place.quarter else "")
+        ref = place.postcode or (f"{place.city}:{place.quarter.id}" if place.quarter else
+                                 f"{place.city}:{place.districts[0]}")
         dispatcher.utter_message(
             text=_("confirm_city", city=other.name[_.language]),
             buttons=buttons_json([Button(_("button:yes"), "/affirm"),
@@ -167,16 +167,15 @@ class ActionSwitchCity(LotseAction):
         state = state_of(tracker)
         chosen = _entity(tracker, "city")  # a city button; otherwise the answer to a question
         target = chosen or (state.pending or "").removeprefix("confirm_city:")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        message = tracker.latest_message
+        answer = yes_or_no(message.get("text") or "", ParseResult.from_rasa(message))
         city = self.resources.knowledge.cities.get(target)
-        if (intent != "affirm" and not chosen) or city is None:
+        if (answer != "affirm" and not chosen) or city is None:
             current = city_of(self.resources, tracker)
             dispatcher.utter_message(text=_("city_kept", city=current.name[_.language]))
             return [SlotSet("pending", None), SlotSet("place_ref", None)]
         dispatcher.utter_message(text=_("city_switched", city=city.name[_.language]))
-        place = place_from_postcode(state.place_ref or "", self.resources.knowledge) or \
-            find_place_in_text(state.place_ref or "", self.resources.knowledge,
-                               self.resources.place_index, city.id)
+        place = place_from_ref(state.place_ref or "", self.resources.knowledge)
         events: list[dict[str, Any]] = [SlotSet("city", city.id)]
         if place is not None and place.city == city.id:
             events += answer_for_place(dispatcher, _, city, place)

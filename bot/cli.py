@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.nlu.evaluate import evaluate, load_examples, report
+from bot.core.dialogue import Policy
+from bot.nlu.evaluate import evaluate, load_examples, load_nonsense, misclassified, report
 from bot.nlu.process import running_rasa
 from bot.runner import VAR, knowledge_or_exit, rasa_for, say, serve_until_stopped, train
 from bot.settings import PROJECT_ROOT, Settings
@@ -27,19 +28,18 @@ async def serve(settings: Settings, config: Path) -> None:
 
 async def run_eval(settings: Settings, config: Path) -> None:
     model = await asyncio.to_thread(train, settings, config)
-    examples = load_examples(settings.nlu_dir / "test")
-    say(f"evaluating {model.name} on {len(examples)} held-out test examples")
+    examples = [*load_examples(settings.nlu_dir / "test"),
+                *load_nonsense(settings.nlu_dir / "nonsense.yml")]
+    say(f"evaluating {model.name} on {len(examples)} held-out test and nonsense examples")
+    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
     async with running_rasa(model, settings.rasa_port + 10, settings.rasa_token,
                             VAR / "rasa-eval.log") as (client, _server):
-        outcomes = await evaluate(client, examples)
+        outcomes = await evaluate(client, examples, policy)
     print(report(outcomes))
     errors = VAR / "eval-errors.tsv"
     errors.write_text("".join(
         f"{o.example.language}\t{o.example.intent}\t{o.predicted}\t{o.predicted_faq}\t"
-        f"{o.example.text}\n" for o in outcomes
-        if o.predicted != o.example.top_level or ("/" in o.example.intent
-                                                  and o.predicted_faq != o.example.intent)),
-        encoding="utf-8")
+        f"{o.shown}\t{o.example.text}\n" for o in misclassified(outcomes)), encoding="utf-8")
     say(f"misclassified examples: {errors}")
 
 

