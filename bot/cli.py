@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import statistics
 import sys
 import time
@@ -51,15 +52,26 @@ async def run_bench(settings: Settings, config: Path, requests: int) -> None:
         for text in texts[:20]:
             await client.parse(text)  # warm-up
         latencies = []
+        cpu_before = cpu_seconds(server.pid)
         for text in texts:
             started = time.perf_counter()
             await client.parse(text)
             latencies.append((time.perf_counter() - started) * 1000)
+        cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / len(texts)
         rss = rss_mib(server.pid)
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"parse latency over {len(latencies)} sequential requests: "
+    print(f"model {model.name}: parse latency over {len(latencies)} sequential requests: "
           f"p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, max {max(latencies):.1f} ms")
+    print(f"Rasa CPU per parse: {cpu_ms:.1f} ms")
     print(f"Rasa process memory (RSS, incl. children): {rss:.0f} MiB")
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process, from /proc."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int | None) -> float:

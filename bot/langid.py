@@ -19,6 +19,13 @@ _WORD = re.compile(r"[a-zäöüß]+")
 _CODES = {Language.GERMAN: "de", Language.ENGLISH: "en"}
 SHORT_TEXT_WORDS = 3
 MIN_VOTE_SHARE = 0.75
+# Languages the sentence encoder understands besides de/en/ar (see bot.core.foreign).
+_FOREIGN = {Language.TURKISH: "tr", Language.RUSSIAN: "ru", Language.FRENCH: "fr",
+            Language.SPANISH: "es", Language.ITALIAN: "it", Language.POLISH: "pl",
+            Language.PORTUGUESE: "pt", Language.DUTCH: "nl", Language.CHINESE: "zh",
+            Language.JAPANESE: "ja", Language.KOREAN: "ko", Language.THAI: "th"}
+FOREIGN_MIN_CONFIDENCE = 0.9
+FOREIGN_MIN_LETTERS = 12  # a few words: "ok", "Bus" or one name never count
 
 
 def words(text: str) -> list[str]:
@@ -46,6 +53,19 @@ class LinguaDetector:
             LanguageDetectorBuilder.from_languages(*_CODES).with_preloaded_language_models().build()
         )
         self._vocab = vocabulary or {}
+        self._all: LanguageDetector = (
+            LanguageDetectorBuilder.from_languages(*_CODES, *_FOREIGN).with_low_accuracy_mode()
+            .with_preloaded_language_models().build())
+
+    def foreign(self, text: str) -> str | None:
+        """tr/ru/fr/... when lingua is sure the text is in one of those languages."""
+        if sum(c.isalpha() for c in text) < FOREIGN_MIN_LETTERS or self._by_vocabulary(
+                words(text)):
+            return None
+        values = self._all.compute_language_confidence_values(text)
+        if not values or values[0].value < FOREIGN_MIN_CONFIDENCE:
+            return None
+        return _FOREIGN.get(values[0].language)
 
     def confidences(self, text: str) -> dict[str, float]:
         return self._by_vocabulary(words(text)) or {

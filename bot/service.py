@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions_runner import latest_message, run_action
 from bot.core.dialogue import Plan, Policy, Turn, decide, language_confirmation, parse_payload
+from bot.core.foreign import foreign_notice
 from bot.core.language import Detector, choose_language
 from bot.core.types import ConversationState, Incoming, ParseResult, Reply
 from bot.i18n import Translator
@@ -99,6 +100,9 @@ class ChatService:
             ids = (user.id, conversation.id, inbound.id)
         state.language = choice.language
         replies, parse = await self._respond(incoming, text, was_cut, state)
+        notice = foreign_notice(choice.foreign) if choice.foreign else None
+        if notice and parse is not None:
+            replies.insert(0, Reply(notice, kind="language_notice"))
         await self._store_outcome(ids, state, parse, replies)
         return replies
 

@@ -165,3 +165,40 @@ def test_payloads() -> None:
     assert requested_language("auf deutsch bitte") == "de"
     assert requested_language("بالعربي لو سمحت") == "ar"
     assert requested_language("deutsch or english?") is None
+
+
+def test_a_pending_yes_no_question_takes_only_a_clear_answer() -> None:
+    for text, intent, confidence in [("asdfgh", "affirm", 0.87), ("blub", "nlu_fallback", 0.4),
+                                     ("wo ist das jobcenter", "work", 0.95)]:
+        state = ConversationState(pending="confirm_city:leipzig")
+        plan = decide(turn(intent, confidence, text=text), state, _, POLICY)
+        assert ACTION_SWITCH_CITY not in plan.actions, text
+        assert state.pending is None  # the question is dropped, the message answered as such
+    for text, intent in [("ja", "greet"), ("Ja, bitte!", "thanks"), ("نعم", "nlu_fallback"),
+                         ("yes please", "affirm"), ("nein danke", "deny"), ("لا", "deny")]:
+        state = ConversationState(pending="confirm_city:leipzig")
+        plan = decide(turn(intent, 0.5, text=text), state, _, POLICY)
+        assert plan.actions == [ACTION_SWITCH_CITY], text
+    button = parse_payload("/affirm")
+    assert button is not None
+    state = ConversationState(pending="offer_counsellor")
+    assert decide(Turn("/affirm", button), state, _, POLICY).replies[0].text == "handoff_coming"
+
+
+def test_yes_or_no() -> None:
+    from bot.core.dialogue import yes_or_no
+
+    assert yes_or_no("Ja gerne", ParseResult("affirm", 0.3)) == "affirm"
+    assert yes_or_no("nö", ParseResult("nlu_fallback", 0.3)) == "deny"
+    assert yes_or_no("ja nein", ParseResult("affirm", 0.5)) is None
+    assert yes_or_no("klar doch", ParseResult("affirm", 0.95)) == "affirm"
+    assert yes_or_no("qwertz", ParseResult("affirm", 0.87)) is None
+    assert yes_or_no("👍", ParseResult("affirm", 0.6)) is None
+
+
+def test_inform_without_a_place_is_clarified_not_answered() -> None:
+    plan = decide(turn("inform", 0.9, text="5234"), ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_CLARIFY]
+    bilk = (Entity("district", "duesseldorf:bilk"),)
+    plan = decide(turn("inform", 0.9, text="Bilk", entities=bilk), ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_WELCOME_POINT]

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.names import NameIndex
 from bot.core.types import LANGUAGES, TOPICS
+from bot.kb.gazetteer import gazetteer_patterns
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
-from bot.core.names import NameIndex
-from bot.kb.gazetteer import gazetteer_patterns
 from bot.kb.places import (
     Place,
     place_from_location,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.foreign import foreign_notice
 from bot.core.language import choose_language, normalise_hint, script_language
 from bot.langid import LinguaDetector
 
@@ -53,3 +54,29 @@ def test_one_word_does_not_flip_a_running_conversation(detector: LinguaDetector)
     choice = choose_language("my permit expires", current="de", explicit=False, hint=None,
                              default="de", detector=detector)
     assert choice.language == "en"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Oturma iznimi nasıl uzatabilirim?", "tr"),
+    ("Как продлить вид на жительство?", "ru"),
+    ("Comment prolonger mon titre de séjour ?", "fr"),
+    ("¿Dónde puedo aprender alemán gratis?", "es"),
+])
+def test_another_language_the_nlu_understands_is_answered_in_english(
+        text: str, code: str, detector: LinguaDetector) -> None:
+    choice = choose_language(text, current="de", explicit=False, hint=None, default="de",
+                             detector=detector)
+    assert (choice.language, choice.foreign) == ("en", code)
+    assert foreign_notice(code)
+    chosen = choose_language(text, current="ar", explicit=True, hint=None, default="de",
+                             detector=detector)
+    assert (chosen.language, chosen.foreign) == ("ar", None)  # the user's choice wins
+
+
+@pytest.mark.parametrize("text", ["Wie verlängere ich meinen Aufenthaltstitel?", "ok",
+                                  "how do I extend my residence permit", "Anmeldung Bürgeramt",
+                                  "Termin", "كيف أجدد الإقامة"])
+def test_german_english_arabic_and_short_texts_are_not_foreign(
+        text: str, detector: LinguaDetector) -> None:
+    assert choose_language(text, current="de", explicit=False, hint=None, default="de",
+                           detector=detector).foreign is None

@@ -181,8 +181,10 @@ def _answer_intent(
         return plan.say(_(simple[intent]), buttons)
     if intent == "out_of_scope" and parse.confidence >= policy.clarify_below:
         return plan.say(_("out_of_scope"), topic_buttons(_, list(TOPICS)))
-    if intent in ("find_welcome_point", "inform") and parse.confidence >= policy.clarify_below:
-        state.misses = 0
+    names_a_place = any(parse.entity(kind) for kind in ("district", "postcode", "city"))
+    if (intent == "find_welcome_point" or (intent == "inform" and names_a_place)) \
+            and parse.confidence >= policy.clarify_below:
+        state.misses = 0  # "inform" without a place found ("5234", "ich wohne hier"): clarify
         plan.actions.append(ACTION_WELCOME_POINT)
         return plan
     if intent == "human_handoff" and parse.confidence >= policy.clarify_below:

@@ -6,6 +6,8 @@ Order of precedence:
 3. the detector's guess for German vs English, when it is confident (a single Latin word
    such as "ok" does not switch a running conversation);
 4. the conversation's current language, else the channel's hint, else the default.
+A message clearly written in another language the NLU understands (Turkish, Russian, ...)
+is answered in English, unless the user chose a language (see `bot.core.foreign`).
 """
 
 from __future__ import annotations
@@ -25,11 +27,17 @@ class Detector(Protocol):
         """Probability per language code (de, en) for a Latin-script text."""
         ...
 
+    def foreign(self, text: str) -> str | None:
+        """The code of another language the NLU understands (tr, ru, fr, ...) when the text
+        is clearly written in it; None otherwise."""
+        ...
+
 
 @dataclass(frozen=True)
 class LanguageChoice:
     language: str
     detected: str | None  # what the message itself looked like, None when unclear
+    foreign: str | None = None  # written in a language Lotse understands but does not answer in
 
 
 def script_language(text: str) -> str | None:
@@ -72,6 +80,10 @@ def choose_language(
     detector: Detector,
     min_confidence: float = 0.75,
 ) -> LanguageChoice:
+    chosen = explicit and current in LANGUAGES
+    foreign = None if chosen or script_language(text) == "ar" else detector.foreign(text)
+    if foreign is not None:  # understood, answered in English with a line in that language
+        return LanguageChoice("en", None, foreign)
     detected = detect(text, detector, min_confidence)
     if explicit and current in LANGUAGES:
         return LanguageChoice(current, detected)

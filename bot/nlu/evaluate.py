@@ -164,10 +164,12 @@ def _nonsense_lines(outcomes: list[Outcome]) -> list[str]:
 
 
 def misclassified(outcomes: list[Outcome]) -> list[Outcome]:
-    return [o for o in outcomes if o.example.intent.startswith("nonsense:") and o.shown != "clarify"
-            or not o.example.intent.startswith("nonsense:") and (
-                o.predicted != o.example.top_level
-                or ("/" in o.example.intent and o.predicted_faq != o.example.intent))]
+    def wrong(o: Outcome) -> bool:
+        if o.example.intent.startswith("nonsense:"):
+            return o.shown != "clarify"
+        return o.predicted != o.example.top_level or (
+            "/" in o.example.intent and o.predicted_faq != o.example.intent)
+    return [o for o in outcomes if wrong(o)]
 
 
 async def evaluate(client: RasaClient, examples: list[Example],

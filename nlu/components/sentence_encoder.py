@@ -20,6 +20,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -43,6 +44,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "training_threads": 2,  # BLAS threads for the batches at training time
             "batch_size": 256,
             "cache_path": None,  # e.g. build/sentence-embeddings.npz; None: no cache
+            # also one vector per token (the token embedded alone) as sequence features:
+            # DIET needs sequence features when no sparse featurizer gives them
+            "token_features": False,
         }
 
     @classmethod
@@ -54,6 +58,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self._encoders: dict[int, Any] = {}  # by BLAS threads; weights load on first use
+        self._words = EmbeddingCache(None, max_size=50_000)  # token vectors at parse time
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -73,39 +78,53 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return vectors.reshape(len(texts), DIMENSIONS)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        texts = [m.get(TEXT) or "" for m in messages]
-        self._add(messages, self.encode(texts))
+        sentences = self.encode([m.get(TEXT) or "" for m in messages])
+        self._encode_missing(self._words, self._tokens_of(messages), int(self._config["threads"]))
+        self._add(messages, sentences, self._words)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         messages = [m for m in training_data.training_examples if m.get(TEXT)]
-        self._add(messages, self._cached_encode([m.get(TEXT) for m in messages]))
+        texts = [m.get(TEXT) for m in messages]
+        cache = EmbeddingCache(self._config["cache_path"])
+        embedded = self._encode_missing(cache, [*texts, *self._tokens_of(messages)],
+                                        int(self._config["training_threads"]))
+        log.info("sentence encoder: %d texts and their tokens, %d embedded, the rest cached",
+                 len(texts), embedded)
+        cache.save()
+        self._add(messages, np.stack([cache[t] for t in texts]) if texts else self.encode([]),
+                  cache)
         return training_data
 
-    def _add(self, messages: list[Message], vectors: np.ndarray) -> None:
-        for message, vector in zip(messages, vectors, strict=True):
-            self.add_features_to_message(None, vector.reshape(1, DIMENSIONS), TEXT, message)
+    def _tokens_of(self, messages: list[Message]) -> list[str]:
+        if not self._config["token_features"]:
+            return []
+        return [t.text for m in messages for t in m.get(TOKENS_NAMES[TEXT]) or []]
 
-    def _cached_encode(self, texts: list[str]) -> np.ndarray:
-        cache = EmbeddingCache(self._config["cache_path"])
+    def _encode_missing(self, cache: EmbeddingCache, texts: list[str], threads: int) -> int:
         missing = sorted({t for t in texts if t not in cache})
-        threads = int(self._config["training_threads"])
         size = int(self._config["batch_size"])
         for start in range(0, len(missing), size):
             batch = missing[start:start + size]
             cache.update(batch, self.encode(batch, threads))
-        log.info("sentence encoder: %d texts, %d embedded, %d from the cache",
-                 len(texts), len(missing), len(texts) - len(missing))
-        cache.save()
-        return np.stack([cache[t] for t in texts]) if texts else self.encode([])
+        return len(missing)
+
+    def _add(self, messages: list[Message], sentences: np.ndarray,
+             words: EmbeddingCache) -> None:
+        for message, sentence in zip(messages, sentences, strict=True):
+            tokens = self._tokens_of([message])
+            sequence = np.stack([words[t] for t in tokens]) if tokens else None
+            self.add_features_to_message(sequence, sentence.reshape(1, DIMENSIONS), TEXT,
+                                         message)
 
 
 class EmbeddingCache:
     """Embeddings by text (sha256 of the text as key) in one .npz file; in memory only
     when no path is configured."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, max_size: int = 0) -> None:
         self._path = Path(path) if path else None
+        self._max_size = max_size  # 0: unbounded; otherwise emptied when full
         self._vectors: dict[str, np.ndarray] = {}
         if self._path is not None and self._path.exists():
             with np.load(self._path, allow_pickle=False) as stored:
@@ -123,6 +142,8 @@ class EmbeddingCache:
         return self._vectors[self.key(text)]
 
     def update(self, texts: list[str], vectors: np.ndarray) -> None:
+        if self._max_size and len(self._vectors) + len(texts) > self._max_size:
+            self._vectors.clear()
         for text, vector in zip(texts, vectors, strict=True):
             self._vectors[self.key(text)] = vector
         self._changed = self._changed or bool(texts)
