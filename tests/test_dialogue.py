@@ -202,3 +202,11 @@ def test_inform_without_a_place_is_clarified_not_answered() -> None:
     bilk = (Entity("district", "duesseldorf:bilk"),)
     plan = decide(turn("inform", 0.9, text="Bilk", entities=bilk), ConversationState(), _, POLICY)
     assert plan.actions == [ACTION_WELCOME_POINT]
+
+
+def test_gibberish_raises_no_emergency_alarm_from_its_ranking() -> None:
+    ranking = (("nlu_fallback", 0.6), ("emergency", 0.8))
+    novel = turn("nlu_fallback", 0.6, ranking=ranking, similarity=0.3, novel=True)
+    assert ACTION_EMERGENCY not in decide(novel, ConversationState(), _, POLICY).actions
+    known = turn("nlu_fallback", 0.6, ranking=ranking, similarity=0.7)
+    assert ACTION_EMERGENCY in decide(known, ConversationState(), _, POLICY).actions

@@ -188,3 +188,45 @@ async def test_a_city_button_switches_the_city_and_an_unknown_one_changes_nothin
     assert replies[0]["text"] == "OK, from now on I answer for Leipzig."
     replies = await post(chat, "city-button", "where is the nearest welcome point?")
     assert any("Otto-Schill-Straße 2" in r["text"] for r in replies)
+
+
+async def test_the_most_common_question_gets_its_answer(chat: Client) -> None:
+    replies = await post(chat, "common", "Wie melde ich mich in Düsseldorf an?")
+    assert replies[-1]["custom"]["kind"] == "faq", replies[-1]["text"][:120]
+    assert replies[-1]["custom"]["ref"].startswith("registration/")
+
+
+@pytest.mark.parametrize(("message", "address"), [
+    ("Ich wohne in Eller, wo ist der nächste Welcome Point?", "Gumbertstraße 160"),
+    ("I live in Bilk, where is the welcome point?", "Heinz-Schmöle-Straße 7"),
+    ("أنا ساكن في بيلك، وين أقرب مركز؟", "Heinz-Schmöle-Straße 7"),
+])
+async def test_a_place_followed_by_punctuation_finds_its_welcome_point(
+        chat: Client, message: str, address: str) -> None:
+    replies = await post(chat, f"punct-{message[:8]}", message)
+    assert any(address in r["text"] for r in replies), [r["text"][:80] for r in replies]
+
+
+@pytest.mark.parametrize("message", ["blub blub", "asdfgh", "🙈🙈", "qwertzuiop", "x"])
+async def test_nonsense_is_clarified_not_answered(chat: Client, message: str) -> None:
+    replies = await post(chat, f"nonsense-{message}", message)
+    assert [r["custom"]["kind"] for r in replies] == ["clarify"], replies[0]["text"][:80]
+
+
+async def test_nonsense_does_not_confirm_a_pending_question(chat: Client) -> None:
+    await post(chat, "pending", "where is the nearest welcome point?")
+    replies = await post(chat, "pending", "04109")
+    assert replies[0]["custom"]["kind"] == "confirm_city"
+    replies = await post(chat, "pending", "asdfgh")
+    assert not any("Otto-Schill-Straße" in r["text"] for r in replies)
+    replies = await post(chat, "pending", "How do I register my address?")
+    assert "Leipzig" not in replies[-1]["text"]  # still Düsseldorf
+
+
+async def test_a_turkish_question_is_answered_in_english_with_a_turkish_line(
+        chat: Client) -> None:
+    replies = await post(chat, "turkish", "Oturma iznimi nasıl uzatabilirim?")
+    assert replies[0]["custom"]["kind"] == "language_notice"
+    assert "İngilizce" in replies[0]["text"]
+    assert replies[-1]["custom"]["kind"] in ("faq", "office", "clarify")
+    assert any(LABELS["en"] in r["text"] or "I am not sure" in r["text"] for r in replies[1:])

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tarfile
 from pathlib import Path
 
 import yaml
 
 from bot.kb.model import Knowledge
 from bot.nlu.process import running_rasa
-from bot.nlu.training import RASA_VENV, ensure_model, prepare, rasa_env
+from bot.nlu.training import RASA_VENV, ensure_model, prepare, prune_models, rasa_env
 from bot.settings import PROJECT_ROOT
 from tests.conftest import TEST_TOKEN, free_port
 
@@ -45,15 +47,19 @@ async def test_small_model_trains_and_parses_over_http(tmp_path: Path,
                          data_dir=small_data(tmp_path / "data"), models_dir=tmp_path / "models",
                          name_prefix="small")
     assert model.exists() and model.parent == tmp_path / "models"
+    with tarfile.open(model) as archive:  # the gazetteer travels inside the model
+        assert any(name.endswith("GazetteerEntityExtractor1/patterns.json")
+                   for name in archive.getnames())
     async with running_rasa(model, free_port(), TEST_TOKEN, tmp_path / "rasa.log") as (client, _):
         parse, raw = await client.parse("hello there")
         assert parse.intent == "greet"
         parse, raw = await client.parse("I need a flat in Eller, 40227")
         assert raw["intent"]["name"] in ("housing", "nlu_fallback")
-        entities = {(e.kind, e.value) for e in parse.entities}
-        assert ("district", "Eller") in entities and ("postcode", "40227") in entities
-        parse, raw = await client.parse("أنا ساكن في بيلك")
-        assert ("district", "بيلك") in {(e.kind, e.value) for e in parse.entities}
+        entities = {(e.kind, e.value) for e in parse.entities}  # the gazetteer inside the model
+        assert ("district", "duesseldorf:eller") in entities and ("postcode", "40227") in entities
+        parse, raw = await client.parse("أنا ساكن في بيلك، وين المركز؟")
+        assert ("district", "duesseldorf:bilk") in {(e.kind, e.value) for e in parse.entities}
+        assert 0.0 < (parse.similarity or 0.0) <= 1.0  # the novelty fallback's similarity
         assert parse.faq_key is None or parse.faq_key.split("/")[0] in ("housing", "residence")
 
 
@@ -64,3 +70,16 @@ def test_rasa_data_validate_passes(knowledge: Knowledge) -> None:
          "--domain", str(domain), "--data", "nlu/data", "--fail-on-warnings"],
         cwd=PROJECT_ROOT, env=rasa_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_old_model_archives_are_pruned(tmp_path: Path) -> None:
+    for age, name in enumerate(["nlu-a", "nlu-b", "nlu-c", "nlu-d", "nlu-e", "small-x"]):
+        archive = tmp_path / f"{name}.tar.gz"
+        archive.write_bytes(b"x")
+        (tmp_path / f"{name}.train.log").write_text("log")
+        os.utime(archive, (1_000_000 - age, 1_000_000 - age))  # nlu-a is the newest
+    removed = prune_models(tmp_path, "nlu", keep=3)
+    assert sorted(p.name for p in removed) == ["nlu-d.tar.gz", "nlu-e.tar.gz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "nlu-a.tar.gz", "nlu-a.train.log", "nlu-b.tar.gz", "nlu-b.train.log", "nlu-c.tar.gz",
+        "nlu-c.train.log", "small-x.tar.gz", "small-x.train.log"]

@@ -110,7 +110,10 @@ def yes_or_no(text: str, parse: ParseResult) -> str | None:
 
 def emergency_likely(parse: ParseResult) -> bool:
     """Emergencies are answered even when another intent ranks first: the numbers cost little,
-    missing them costs much. A clear top intent is still answered after them."""
+    missing them costs much. A clear top intent is still answered after them. A message unlike
+    anything Lotse was trained on (gibberish) does not raise an alarm from its ranking."""
+    if parse.novel:
+        return False
     score = dict(parse.ranking).get("emergency", 0.0)
     if parse.intent == "emergency":
         score = max(score, parse.confidence)

@@ -33,8 +33,10 @@ class ParseResult:
     faq_key: str | None = None  # "topic/faq_key" from the ResponseSelector
     faq_confidence: float = 0.0
     entities: tuple[Entity, ...] = ()
-    # cosine similarity to the nearest training example (None: not computed)
+    # cosine similarity to the nearest training example (None: not computed), and whether
+    # the NLU found the message unlike all of them (then the intent is nlu_fallback)
     similarity: float | None = None
+    novel: bool = False
 
     def entity(self, kind: str) -> str | None:
         return next((e.value for e in self.entities if e.kind == kind), None)
@@ -51,7 +53,8 @@ class ParseResult:
         entities = tuple(
             Entity(str(e["entity"]), str(e["value"])) for e in data.get("entities") or []
         )
-        similarity = (data.get("novelty") or {}).get("similarity")
+        novelty = data.get("novelty") or {}
+        similarity = novelty.get("similarity")
         return cls(
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
@@ -60,6 +63,7 @@ class ParseResult:
             faq_confidence=float(response.get("confidence") or 0.0),
             entities=entities,
             similarity=float(similarity) if similarity is not None else None,
+            novel=bool(novelty.get("novel")),
         )
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -105,13 +106,14 @@ def ensure_model(knowledge: Knowledge, *, config: Path, data_dir: Path, models_d
     command = [str(RASA_VENV / "bin" / "rasa"), "train", "nlu", "--config", str(config),
                "--nlu", str(data_dir), "--domain", str(domain), "--out", str(models_dir),
                "--fixed-model-name", name]
+    started = time.monotonic()
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_env(), stdout=log,
                                    stderr=subprocess.STDOUT)
         _report_progress(process, log_path, progress)
     if process.returncode != 0 or not model.exists():
         raise RuntimeError(f"rasa train nlu failed (exit {process.returncode}); see {log_path}")
-    progress(f"trained {model.name}")
+    progress(f"trained {model.name} in {time.monotonic() - started:.0f} s")
     for old in prune_models(models_dir, name_prefix, keep=KEEP_MODELS):
         progress(f"removed the old model {old.name}")
     return model

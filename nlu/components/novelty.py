@@ -96,9 +96,10 @@ class NoveltyFallbackClassifier(GraphComponent, IntentClassifier):
             if vector is None or not len(self._intents):
                 continue
             score, nearest = self.similarity(vector)
-            message.set("novelty", {"similarity": round(score, 4), "nearest": nearest},
-                        add_to_output=True)
-            if score < float(self._config["threshold"]):
+            novel = score < float(self._config["threshold"])
+            message.set("novelty", {"similarity": round(score, 4), "nearest": nearest,
+                                    "novel": novel}, add_to_output=True)
+            if novel:
                 fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 1 - score}
                 message.set(INTENT, fallback, add_to_output=True)
                 ranking = message.get(INTENT_RANKING_KEY) or []
