@@ -48,3 +48,15 @@ def test_no_nonsense_string_is_an_nlu_example() -> None:
                 for e in load_examples(PROJECT_ROOT / "nlu" / folder)}
     clashes = [text for _category, text in PAIRS if normalise(text) in examples]
     assert clashes == []
+
+
+def test_negative_training_examples_are_generated_and_never_tested() -> None:
+    from bot.nlu.nonsense import NEGATIVES, negatives, render_negatives
+
+    texts = negatives()
+    assert NEGATIVES.read_text(encoding="utf-8") == render_negatives(texts), (
+        "nlu/data/negatives.yml is stale: run `python -m bot.nlu.nonsense`")
+    assert len(set(texts)) == len(texts) >= 100
+    assert all(normalise(t) for t in texts)  # every one has words the model can see
+    assert not {normalise(t) for t in texts} & {normalise(text) for _c, text in PAIRS}
+    assert not any(any(c.isdigit() for c in t) for t in texts)  # no postcode-like numbers
