@@ -210,3 +210,8 @@ def test_gibberish_raises_no_emergency_alarm_from_its_ranking() -> None:
     assert ACTION_EMERGENCY not in decide(novel, ConversationState(), _, POLICY).actions
     known = turn("nlu_fallback", 0.6, ranking=ranking, similarity=0.7)
     assert ACTION_EMERGENCY in decide(known, ConversationState(), _, POLICY).actions
+
+
+def test_a_shared_location_is_a_place() -> None:
+    t = Turn("", ParseResult(intent="inform", confidence=1.0), Location(51.2, 6.8))
+    assert decide(t, ConversationState(), _, POLICY).actions == [ACTION_WELCOME_POINT]

@@ -210,7 +210,8 @@ async def test_a_place_followed_by_punctuation_finds_its_welcome_point(
 @pytest.mark.parametrize("message", ["blub blub", "asdfgh", "🙈🙈", "qwertzuiop", "x"])
 async def test_nonsense_is_clarified_not_answered(chat: Client, message: str) -> None:
     replies = await post(chat, f"nonsense-{message}", message)
-    assert [r["custom"]["kind"] for r in replies] == ["clarify"], replies[0]["text"][:80]
+    assert [r["custom"]["kind"] for r in replies] in (["clarify"], ["out_of_scope"]), \
+        replies[0]["text"][:80]
 
 
 async def test_nonsense_does_not_confirm_a_pending_question(chat: Client) -> None:

@@ -138,7 +138,7 @@ def decide(turn: Turn, state: ConversationState, _: Translate, policy: Policy) -
     if intent == "change_language":
         return _change_language(parse.entity("language") or requested_language(turn.text),
                                 state, plan, _)
-    return _answer_intent(intent, parse, state, plan, _, policy)
+    return _answer_intent(intent, turn, state, plan, _, policy)
 
 
 def _continue_pending(turn: Turn, state: ConversationState, plan: Plan, _: Translate) -> bool:
@@ -166,9 +166,10 @@ def _continue_pending(turn: Turn, state: ConversationState, plan: Plan, _: Trans
 
 
 def _answer_intent(
-    intent: str, parse: ParseResult, state: ConversationState, plan: Plan, _: Translate,
-    policy: Policy,
+    intent: str, turn: Turn, state: ConversationState, plan: Plan, _: Translate, policy: Policy,
 ) -> Plan:
+    parse = turn.parse
+    assert parse is not None
     if intent in TOPICS and parse.confidence >= policy.clarify_below:
         state.misses = 0
         state.last_topic = intent
@@ -183,8 +184,9 @@ def _answer_intent(
         buttons = topic_buttons(_, list(TOPICS)) if intent in ("greet", "affirm") else []
         return plan.say(_(simple[intent]), buttons)
     if intent == "out_of_scope" and parse.confidence >= policy.clarify_below:
-        return plan.say(_("out_of_scope"), topic_buttons(_, list(TOPICS)))
-    names_a_place = any(parse.entity(kind) for kind in ("district", "postcode", "city"))
+        return plan.say(_("out_of_scope"), topic_buttons(_, list(TOPICS)), kind="out_of_scope")
+    names_a_place = turn.location is not None or any(
+        parse.entity(kind) for kind in ("district", "postcode", "city"))
     if (intent == "find_welcome_point" or (intent == "inform" and names_a_place)) \
             and parse.confidence >= policy.clarify_below:
         state.misses = 0  # "inform" without a place found ("5234", "ich wohne hier"): clarify

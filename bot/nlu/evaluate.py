@@ -74,7 +74,7 @@ def shown(parse: ParseResult, policy: Policy) -> str:
         return "emergency"
     if ACTION_FAQ in plan.actions or ACTION_OFFICE in plan.actions:
         return "topic"
-    if ACTION_CLARIFY in plan.actions or any(r.text == "out_of_scope" for r in plan.replies):
+    if ACTION_CLARIFY in plan.actions or any(r.kind == "out_of_scope" for r in plan.replies):
         return "clarify"
     return "other"
 

@@ -34,7 +34,6 @@ WELCOME_POINT = {"de": "Wo ist der nächste Welcome Point?",
                  "ar": "أين أقرب مركز استشارة؟"}
 DISTANCE = {"de": "Entfernung:", "en": "Distance:", "ar": "المسافة:"}
 SHARE = {"de": "📍 Meinen Standort teilen", "en": "📍 Share my location", "ar": "📍 مشاركة موقعي"}
-# Texts the NLU cannot place; the first one that gets clarification buttons is used.
 # Messages that leave the topic open; the first that gets the clarification step is used.
 UNCLEAR = {"de": ["hmm", "zzzz", "?", "Antrag", "ich habe einen Brief bekommen", "Formular"],
            "en": ["zzzz", "hmm", "?", "application", "I got a letter", "a form"],
