@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu.components.gazetteer import GazetteerEntityExtractor
 from nlu.components.novelty import NoveltyFallbackClassifier
 from nlu.components.sentence_encoder import SentenceEncoderFeaturizer
+from nlu.components.tokenizer import NormalisingTokenizer
 
 
 def context(name: str) -> ExecutionContext:
@@ -125,7 +126,15 @@ def novelty_checks(work: Path) -> dict[str, object]:
     return outcomes
 
 
+def tokenizer_checks() -> dict[str, object]:
+    tokenizer = NormalisingTokenizer(NormalisingTokenizer.get_default_config())
+    [message] = [Message(data={"text": "Düsseldorf, إقامتي قريبًا!"})]
+    tokenizer.process([message])
+    return {"tokens": [[t.text, t.lemma, t.start] for t in message.get("text_tokens")]}
+
+
 if __name__ == "__main__":
     folder = Path(sys.argv[1])
     print(json.dumps({"encoder": encoder_checks(folder), "gazetteer": gazetteer_checks(folder),
-                      "novelty": novelty_checks(folder)}, ensure_ascii=False))
+                      "novelty": novelty_checks(folder), "tokenizer": tokenizer_checks()},
+                     ensure_ascii=False))

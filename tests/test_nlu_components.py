@@ -54,3 +54,8 @@ def test_novelty_fallback(checks: dict[str, Any]) -> None:
     assert novelty["zxqv bnmk"][0] == "nlu_fallback"
     assert novelty["zxqv bnmk"][1] < novelty["wo melde ich mich an"][1]
 
+
+
+def test_tokens_keep_their_text_and_carry_the_normalised_lemma(checks: dict[str, Any]) -> None:
+    assert checks["tokenizer"]["tokens"] == [
+        ["Düsseldorf", "dusseldorf", 0], ["إقامتي", "اقامتي", 12], ["قريبًا", "قريبا", 19]]

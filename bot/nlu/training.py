@@ -28,13 +28,22 @@ BUILD = PROJECT_ROOT / "build"
 PATTERNS = BUILD / "gazetteer_patterns.jsonl"  # the path config.yml's gazetteer reads
 COMPONENTS = PROJECT_ROOT / "nlu" / "components"
 KEEP_MODELS = 3
+SERVING_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_INTRA_OP_PARALLELISM_THREADS",
+                   "TF_INTER_OP_PARALLELISM_THREADS")
 ENTITIES = ("district", "postcode", "city", "office")
 Progress = Callable[[str], None]
 
 
-def rasa_env() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "PYTHONPATH": str(PROJECT_ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+def rasa_env(serving: bool = False) -> dict[str, str]:
+    """The Rasa processes' environment. A serving process parses one message at a time: one
+    BLAS/OpenMP/TensorFlow thread each (measured: half the CPU per parse, same latency, as
+    idle threads no longer spin); variables already set win."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "PYTHONPATH": str(PROJECT_ROOT), "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    if serving:
+        for name in SERVING_THREADS:
+            env.setdefault(name, "1")
+    return env
 
 
 def nlu_files(data_dir: Path) -> list[Path]:
