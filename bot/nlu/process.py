@@ -33,7 +33,8 @@ class RasaServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as out:
             self._process = await asyncio.create_subprocess_exec(
-                *self.command(), cwd=PROJECT_ROOT, env=rasa_env(serving=True), stdout=out, stderr=out)
+                *self.command(), cwd=PROJECT_ROOT, env=rasa_env(serving=True), stdout=out,
+                stderr=out)
 
     async def wait_ready(self, client: RasaClient, timeout: float = 300.0) -> float:
         """Seconds until Rasa answers with its model loaded; raises when it dies or times out."""
