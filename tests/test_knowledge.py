@@ -7,31 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.names import NameIndex
 from bot.core.types import LANGUAGES, TOPICS
-from bot.kb.gazetteer import gazetteer_patterns
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.places import (
     Place,
     place_from_location,
     place_from_postcode,
-    place_from_refs,
     welcome_points_for,
 )
 from bot.kb.source import KnowledgeError
 from bot.settings import PROJECT_ROOT
+from tests.test_places_in_text import place_in as find_place_in_text
 
 KNOWLEDGE = load_knowledge(PROJECT_ROOT / "knowledge")
 DUS = KNOWLEDGE.cities["duesseldorf"]
-INDEX = NameIndex(gazetteer_patterns(KNOWLEDGE))  # what the NLU model's gazetteer holds
-
-
-def find_place_in_text(text: str, prefer_city: str = "duesseldorf") -> Place | None:
-    """As in the Welcome Point action: the entities the gazetteer found, postcodes first."""
-    matches = INDEX.find(text)
-    refs = [m.ref for kind in ("postcode", "district") for m in matches if m.label == kind]
-    return place_from_refs(refs, KNOWLEDGE, prefer_city)
 
 
 def test_every_topic_has_faqs_in_three_languages() -> None:
