@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.core.machine import ActionDone, Context, Outcome, transition
 from bot.core.types import Button, ConversationState, Location, ParseResult, Reply
 
 
@@ -41,13 +42,25 @@ def to_reply(message: dict[str, Any]) -> Reply:
 
 
 async def run_action(action: Action, sender: str, state: ConversationState,
-                     message: dict[str, Any]) -> list[Reply]:
-    """Run one action; apply its SlotSet events to `state`; return what it said."""
+                     message: dict[str, Any]) -> tuple[list[Reply], dict[str, Any]]:
+    """Run one action: what it said, and the slots it set (its SlotSet events). The state is
+    not touched: `bot.core.machine.transition` applies the slots (`ActionDone`)."""
     tracker = Tracker(sender, state.to_json(), message, [], False, None, {}, None)
     dispatcher = CollectingDispatcher()
     result = action.run(dispatcher, tracker, {})
     events = await result if inspect.isawaitable(result) else result
-    for event in events or []:
-        if event.get("event") == "slot" and event.get("name") in state.to_json():
-            setattr(state, event["name"], event.get("value"))
-    return [to_reply(m) for m in dispatcher.messages]
+    slots = {str(e["name"]): e.get("value") for e in events or [] if e.get("event") == "slot"}
+    return [to_reply(m) for m in dispatcher.messages], slots
+
+
+async def carry_out(outcome: Outcome, actions: dict[str, Action], sender: str,
+                    message: dict[str, Any], context: Context,
+                    ) -> tuple[ConversationState, list[Reply]]:
+    """Run an outcome's actions in order, feeding each one's slots back through the state
+    machine; the replies in the order the user sees them."""
+    state, replies = outcome.state, list(outcome.replies)
+    for name in outcome.actions:
+        said, slots = await run_action(actions[name], sender, state, message)
+        replies += said
+        state = transition(state, ActionDone(name, slots), context).state
+    return state, replies + outcome.after

@@ -1,6 +1,7 @@
-"""The channel-agnostic pipeline: store the message, understand it, decide, answer, store.
+"""The channel-agnostic pipeline: store the message, understand it, let the state machine
+decide (`bot.core.machine.transition`), run its actions, store the outcome, tell the console.
 
-Every channel (web chat now, Telegram next) calls `ChatService.handle`.
+Every channel (web chat, Telegram) calls `ChatService.handle` and renders the `Answer`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ from typing import Any
 from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.actions_runner import latest_message, run_action
-from bot.core.dialogue import Plan, Policy, Turn, decide, language_confirmation, parse_payload
+from bot.actions_runner import carry_out, latest_message
+from bot.core.dialogue import Policy, Turn, parse_payload
 from bot.core.foreign import foreign_notice
+from bot.core.handoff import OPEN_HANDOFF
 from bot.core.language import Detector, choose_language
+from bot.core.machine import Outcome, UserMessage, transition
 from bot.core.types import ConversationState, Incoming, ParseResult, Reply
+from bot.handoff import store
+from bot.handoff.bus import Bus
+from bot.handoff.context import Contexts
 from bot.i18n import Translator
 from bot.nlu.client import NluUnavailable
 from bot.storage import repository as repo
-from bot.storage.models import Conversation, Message, User
+from bot.storage.models import Conversation, Message, User, utcnow
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 NLU_MAX_CHARS = 500  # what the classifier reads of a long message
+ASK_LOCATION = "welcome_point_location"  # the dialogue's open question "where do you live?"
 
 Parser = Callable[[str], Awaitable[tuple[ParseResult, dict[str, Any]]]]
 
@@ -36,6 +43,17 @@ def clean_text(text: str, limit: int) -> tuple[str, bool]:
     """Drop control characters and bidi overrides; cut at `limit`. Returns (text, was_cut)."""
     cleaned = _CONTROL.sub("", text).strip()
     return cleaned[:limit], len(cleaned) > limit
+
+
+@dataclass
+class Answer:
+    """Everything a channel needs to render one message's outcome."""
+
+    replies: list[Reply]
+    language: str  # the user's language after this message
+    status: str = "bot"  # the handoff state after it: bot | waiting | human
+    wants_location: bool = False  # a place was asked for: offer "share my location"
+    wanted_location: bool = False  # … and it was asked for before this message
 
 
 @dataclass
@@ -62,29 +80,31 @@ class KeyedLocks:
 class ChatService:
     def __init__(self, *, sessions: async_sessionmaker[AsyncSession], parse: Parser,
                  detector: Detector, translators: dict[str, Translator],
-                 actions: dict[str, Action], config: ServiceConfig) -> None:
+                 actions: dict[str, Action], config: ServiceConfig, contexts: Contexts,
+                 contacts: store.ContactBook, bus: Bus) -> None:
         self._sessions = sessions
         self._parse = parse
         self._detector = detector
         self._translators = translators
         self._actions = actions
         self._config = config
+        self._contexts = contexts
+        self._contacts = contacts
+        self._bus = bus
         self._locks = KeyedLocks()
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming) -> Answer:
         pseudo = repo.pseudonym(self._config.pseudonym_secret, incoming.channel, incoming.sender)
         async with self._locks(f"{incoming.channel}:{pseudo}"):
             return await self._handle(incoming, pseudo)
 
-    async def _handle(self, incoming: Incoming, pseudo: str) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, pseudo: str) -> Answer:
         text, was_cut = clean_text(incoming.text, self._config.max_message_chars)
         async with self._sessions() as session:  # 1. store first: nothing gets lost
             user, conversation = await repo.user_and_conversation(
                 session, incoming.channel, pseudo, language=self._config.default_language,
                 city=self._config.default_city)
-            state = ConversationState.from_json(
-                conversation.state, language=user.language, city=user.city,
-                language_explicit=user.language_explicit)
+            state = store.state_of(conversation, user)
             known = state.language if conversation.state else None  # new user: hint first
             choice = choose_language(
                 text, current=known, explicit=state.language_explicit,
@@ -92,40 +112,46 @@ class ChatService:
                 detector=self._detector)
             seen = await repo.message_with_key(session, incoming.key) if incoming.key else None
             if seen is not None and seen.status != "received":  # handled before a crash
-                return await self._replayed(session, seen)
+                return await self._replayed(session, seen, state)
             inbound = seen or await repo.add_message(
                 session, conversation.id, direction="in", text=text, language=choice.language,
                 status="received", source_key=incoming.key)
             await session.commit()
             ids = (user.id, conversation.id, inbound.id)
+        asked_before = state.pending == ASK_LOCATION
         state.language = choice.language
-        replies, parse = await self._respond(incoming, text, was_cut, state)
+        outcome, new, replies, parse = await self._respond(incoming, text, was_cut, state)
         notice = foreign_notice(choice.foreign) if choice.foreign else None
-        if notice and parse is not None:
+        if notice and parse is not None and not outcome.forward:
             replies.insert(0, Reply(notice, kind="language_notice"))
-        await self._store_outcome(ids, state, parse, replies)
-        return replies
+        status, replies = await self._store_outcome(ids, incoming, outcome, new, parse, replies)
+        await self._bus.publish({"kind": "conversation", "id": ids[1], "status": status})
+        return Answer(replies, new.language, status, new.pending == ASK_LOCATION, asked_before)
 
-    async def _replayed(self, session: AsyncSession, inbound: Message) -> list[Reply]:
+    async def _replayed(self, session: AsyncSession, inbound: Message,
+                        state: ConversationState) -> Answer:
         """The same message again (a channel's retry after a crash): the stored replies,
         without understanding it or moving the conversation a second time."""
         log.info("message %s was handled before; replaying its replies", inbound.id)
-        return [Reply.stored(m.text, m.status, m.extra)
-                for m in await repo.replies_to(session, inbound.id)]
+        replies = [Reply.stored(m.text, m.status, m.extra)
+                   for m in await repo.replies_to(session, inbound.id)]
+        return Answer(replies, state.language, state.status, state.pending == ASK_LOCATION)
 
     async def _respond(self, incoming: Incoming, text: str, was_cut: bool,
-                       state: ConversationState) -> tuple[list[Reply], ParseResult | None]:
+                       state: ConversationState,
+                       ) -> tuple[Outcome, ConversationState, list[Reply], ParseResult | None]:
         _ = self._translators[state.language]
         if not text and incoming.location is None and not incoming.payload:
-            return [Reply(_("empty_message"))], None
+            return Outcome(state), state, [Reply(_("empty_message"))], None
         parse, raw = await self._understand(incoming, text)
-        language_before = state.language
-        plan = decide(Turn(text, parse, incoming.location), state, _, self._config.policy)
-        replies = [Reply(_("message_cut", limit=self._config.max_message_chars))] if was_cut else []
-        replies += await self._execute(plan, incoming, text, parse, raw, state)
-        if state.language != language_before:
-            replies.append(language_confirmation(self._translators[state.language]))
-        return replies, parse
+        async with self._sessions() as session:
+            context = await self._contexts.build(session)
+        outcome = transition(state, UserMessage(Turn(text, parse, incoming.location)), context)
+        message = latest_message(text, parse, raw, incoming.location) if parse else {}
+        new, replies = await carry_out(outcome, self._actions, incoming.sender, message, context)
+        if was_cut:
+            replies.insert(0, Reply(_("message_cut", limit=self._config.max_message_chars)))
+        return outcome, new, replies, parse
 
     async def _understand(self, incoming: Incoming, text: str,
                           ) -> tuple[ParseResult | None, dict[str, Any] | None]:
@@ -141,35 +167,62 @@ class ChatService:
             log.warning("NLU unavailable: %s", exc)
             return None, None
 
-    async def _execute(self, plan: Plan, incoming: Incoming, text: str,
-                       parse: ParseResult | None, raw: dict[str, Any] | None,
-                       state: ConversationState) -> list[Reply]:
-        replies = list(plan.replies)
-        for name in plan.actions:
-            assert parse is not None
-            message = latest_message(text, parse, raw, incoming.location)
-            replies += await run_action(self._actions[name], incoming.sender, state, message)
-        return replies
-
-    async def _store_outcome(self, ids: tuple[int, int, int], state: ConversationState,
-                             parse: ParseResult | None, replies: list[Reply]) -> None:
+    async def _store_outcome(self, ids: tuple[int, int, int], incoming: Incoming,
+                             outcome: Outcome, state: ConversationState,
+                             parse: ParseResult | None, replies: list[Reply],
+                             ) -> tuple[str, list[Reply]]:
+        """One transaction: the message's fate, the state, the handoff change, the replies,
+        and the way back to a Telegram user while a person handles the conversation."""
         user_id, conversation_id, inbound_id = ids
         async with self._sessions() as session:
             inbound = await session.get_one(Message, inbound_id)
-            inbound.status = "answered" if parse is not None or not inbound.text else \
-                "nlu_unavailable"
+            inbound.status = "forwarded" if outcome.forward else "answered" \
+                if parse is not None or not inbound.text else "nlu_unavailable"
             if parse is not None:
                 inbound.intent, inbound.confidence = parse.faq_key or parse.intent, parse.confidence
             conversation = await session.get_one(Conversation, conversation_id)
             conversation.state = state.to_json()
             conversation.urgent = conversation.urgent or state.urgent
-            conversation.handoff_requested = conversation.handoff_requested or \
-                state.handoff_requested
             user = await session.get_one(User, user_id)
             user.language, user.city = state.language, state.city
             user.language_explicit = state.language_explicit
+            status = await self._change_status(session, conversation, outcome, state)
+            if status in OPEN_HANDOFF:
+                conversation.last_activity_at = utcnow()
+            replies = await self._reach_back(session, incoming, conversation_id, status,
+                                             outcome.change is not None, replies)
             for reply in replies:
+                if reply.kind == "counsellor":  # stored when the counsellor wrote it
+                    continue
                 await repo.add_message(session, conversation_id, direction="out",
                                        text=reply.text, language=state.language, status=reply.kind,
                                        reply_to_id=inbound_id, extra=reply.details())
             await session.commit()
+        return status, replies
+
+    async def _change_status(self, session: AsyncSession, conversation: Conversation,
+                             outcome: Outcome, state: ConversationState) -> str:
+        change = outcome.change
+        if change is None:
+            return conversation.status
+        if await store.apply_change(session, conversation, change, state.assignee):
+            return change.to_status
+        log.warning("conversation %s: %s → %s refused, it changed meanwhile", conversation.id,
+                    change.from_status, change.to_status)
+        return conversation.status
+
+    async def _reach_back(self, session: AsyncSession, incoming: Incoming, conversation_id: int,
+                          status: str, changed: bool, replies: list[Reply]) -> list[Reply]:
+        """Telegram while a handoff is open: keep the (encrypted) chat id for the counsellor's
+        replies, and hand over what a counsellor wrote before the chat id was known."""
+        if incoming.channel != "telegram":
+            return replies
+        if status not in OPEN_HANDOFF:
+            if changed:  # the handoff has just ended: the chat id is no longer kept
+                await self._contacts.forget(session, conversation_id)
+            return replies
+        await self._contacts.keep(session, conversation_id, incoming.channel, incoming.sender)
+        waiting = await store.undelivered(session, conversation_id)
+        for message in waiting:
+            message.extra = {k: v for k, v in (message.extra or {}).items() if k != "undelivered"}
+        return [*(Reply.stored(m.text, "counsellor", None) for m in waiting), *replies]

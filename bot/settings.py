@@ -43,13 +43,24 @@ class Settings(BaseSettings):
     pseudonym_secret: str = "change-me"
     log_level: str = "INFO"
 
+    # Counsellor handoff and console (bot/handoff/, bot/console/). Keys are Fernet keys
+    # (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
+    # empty: generated once and kept in var/local-secrets.json (one machine, development).
+    console_session_key: str = ""  # encrypts the console's session cookie
+    chat_cookie_key: str = ""  # signs and encrypts the web chat's session cookie
+    contact_key: str = ""  # encrypts a Telegram chat id while a handoff is open
+    cookie_secure: bool = False  # True behind HTTPS: cookies only over TLS
+    handoff_wait_seconds: int = 900  # waiting longer: next steps and the Welcome Point
+    handoff_idle_seconds: int = 1800  # with a person, no message for this long: back to the bot
+    presence_timeout_seconds: int = 90  # a counsellor unseen for this long counts as away
+    handoff_tick_seconds: float = 15.0  # how often the timers above are checked
+
     # Telegram (bot/telegram/): "off", "polling" (development) or "webhook" (production).
     telegram_mode: Literal["off", "polling", "webhook"] = "off"
     telegram_token: str = ""
     telegram_webhook_url: str = ""  # public HTTPS URL of POST /telegram/webhook (webhook mode)
     telegram_secret_token: str = ""  # X-Telegram-Bot-Api-Secret-Token, 1-256 of [A-Za-z0-9_-]
     telegram_base_url: str = "https://api.telegram.org/bot"  # tests: the local Bot API server
-    telegram_privacy_url: str = ""  # "more about privacy" link; empty: the bot's own /start privacy
     telegram_poll_timeout_seconds: int = 25
     telegram_send_timeout_seconds: float = 20.0
     telegram_retry_base_seconds: float = 1.0  # outbox: backoff after network errors and 5xx …

@@ -100,8 +100,8 @@ def test_clarify_offers_two_likeliest_topics_then_a_counsellor() -> None:
     assert second.replies[0].text == "clarify_offer_counsellor"
     assert state.pending == "offer_counsellor"
     accepted = decide(turn("affirm"), state, _, POLICY)
-    assert state.handoff_requested
-    assert accepted.replies[0].text == "handoff_coming"
+    assert accepted.handoff == "offer_accepted"  # bot/core/machine.py: bot → waiting
+    assert state.pending is None
 
 
 def test_nlu_unavailable_gets_a_polite_reply() -> None:
@@ -182,7 +182,7 @@ def test_a_pending_yes_no_question_takes_only_a_clear_answer() -> None:
     button = parse_payload("/affirm")
     assert button is not None
     state = ConversationState(pending="offer_counsellor")
-    assert decide(Turn("/affirm", button), state, _, POLICY).replies[0].text == "handoff_coming"
+    assert decide(Turn("/affirm", button), state, _, POLICY).handoff == "offer_accepted"
 
 
 def test_yes_or_no() -> None:

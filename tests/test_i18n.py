@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from babel.messages.pofile import read_po
 
 from bot.core.types import LANGUAGES
@@ -12,8 +13,8 @@ from bot.i18n import LOCALE_DIR, Translator
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def catalog(lang: str) -> dict[str, str]:
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / "lotse.po").open("rb") as handle:
+def catalog(lang: str, domain: str = "lotse") -> dict[str, str]:
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:
         return {m.id: m.string for m in read_po(handle) if m.id}
 
 
@@ -33,15 +34,30 @@ def test_translators_format_and_mark_rtl(translators: dict[str, Translator]) -> 
     assert translators["ar"]("page:send") == "إرسال"
 
 
-def test_every_string_the_code_uses_is_in_the_catalog() -> None:
+@pytest.mark.parametrize("domain", ["lotse", "console"])
+def test_every_string_the_code_uses_is_in_the_catalog(domain: str) -> None:
+    """The chat's strings (bot/, actions/) in lotse.po; the console's (bot/console/) in
+    console.po."""
     from bot.settings import PROJECT_ROOT
 
+    console = PROJECT_ROOT / "bot" / "console"
     used: set[str] = set()
-    pattern = re.compile(r"""_\(\s*["']([a-z_:]+)["']""")
+    pattern = re.compile(r"""\b(?:_|tr)\(\s*["']([a-z_:]+)["']""")
     for folder in ("bot", "actions"):
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
-        for path in (PROJECT_ROOT / folder).rglob("*.html"):
-            used |= set(pattern.findall(path.read_text(encoding="utf-8")))
-    missing = used - set(catalog("en"))
+        for path in (PROJECT_ROOT / folder).rglob("*"):
+            if path.suffix not in (".py", ".html"):
+                continue
+            if path.is_relative_to(console) == (domain == "console"):
+                used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    assert used, domain
+    missing = used - set(catalog("en", domain))
     assert missing == set()
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_console_catalog_is_complete(lang: str) -> None:
+    english, other = catalog("en", "console"), catalog(lang, "console")
+    assert set(other) == set(english)
+    for key, text in other.items():
+        assert text.strip(), (lang, key)
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(english[key])), key

@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.core.types import Incoming, Location, ParseResult
+from bot.core.types import Incoming, Location, ParseResult, Reply
+from bot.handoff.bus import LocalBus
 from bot.i18n import Translator
 from bot.kb.model import Knowledge
 from bot.nlu.client import RasaClient
+from bot.secrets import load_secrets
 from bot.service import ChatService
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.models import Conversation, Message
-from bot.web.app import build_service
+from bot.web.app import build_services
 from tests.conftest import app_settings
 
 
@@ -41,10 +42,16 @@ async def service_on(url: str, tmp_path: Path, rasa: RasaClient, knowledge: Know
     settings = app_settings(tmp_path, 0)
     await upgrade(url)
     sessions = session_factory(create_engine(url))
-    service = build_service(web.Application(), settings, rasa, knowledge, translators, sessions)
+    secrets = load_secrets(settings, tmp_path / "secrets.json")
+    service, _handoffs = build_services(settings, rasa, knowledge, translators, sessions,
+                                        LocalBus(), secrets)
     if parse is not None:
         service._parse = parse
     return service
+
+
+async def replies_to(service: ChatService, incoming: Incoming) -> list[Reply]:
+    return (await service.handle(incoming)).replies
 
 
 async def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, Any]]:
@@ -76,7 +83,7 @@ async def test_a_crash_while_handling_then_the_retry_stores_the_message_once(
     with pytest.raises(RuntimeError):
         await service.handle(incoming)
     assert (await stored(database))[0] == [("in", "received")]
-    replies = await service.handle(incoming)
+    replies = (await service.handle(incoming)).replies
     assert any(r.venue is not None for r in replies)
     rows, _state = await stored(database)
     assert rows[0] == ("in", "answered") and len(rows) == 1 + len(replies)
@@ -89,13 +96,13 @@ async def test_the_same_message_again_replays_its_replies_and_moves_nothing(
     service = await service_on(database, tmp_path, rasa, knowledge, translators)
     where = Incoming("telegram", "4712", "", location=Location(51.1657, 6.9305),
                      key="telegram:900002")
-    first = await service.handle(Incoming("telegram", "4712", "Hallo", key="telegram:900001"))
-    replies = await service.handle(where)
+    first = await replies_to(service, Incoming("telegram", "4712", "Hallo", key="telegram:900001"))
+    replies = await replies_to(service, where)
     rows, state = await stored(database)
-    again = await service.handle(where)
+    again = await replies_to(service, where)
     assert again == replies  # text, kind, buttons, venue and reference
     assert any(r.venue is not None for r in again) and any(r.buttons for r in first)
     assert await stored(database) == (rows, state)
-    other = await service.handle(Incoming("telegram", "4712", "Hallo", key="telegram:900003"))
+    other = await replies_to(service, Incoming("telegram", "4712", "Hallo", key="telegram:900003"))
     assert [r.text for r in other] == [r.text for r in first]  # a new key is a new message
     assert len((await stored(database))[0]) == len(rows) + 1 + len(other)

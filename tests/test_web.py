@@ -17,6 +17,7 @@ from bot.nlu.client import RasaClient
 from bot.storage.db import create_engine
 from bot.storage.models import Message
 from bot.web.app import create_app
+from bot.web.identity import COOKIE
 from tests.conftest import app_settings, free_port
 
 Client = TestClient[web.Request, web.Application]
@@ -44,9 +45,20 @@ async def stored(tmp_path: Path) -> list[Message]:
     return rows  # type: ignore[return-value]
 
 
+CHAT_SESSIONS: dict[tuple[int, str], str] = {}  # (client, sender) → its chat cookie
+
+
 async def post(client: Client, sender: str, message: str, **metadata: Any) -> list[dict[str, Any]]:
+    """One message as the browser `sender` would send it: each sender has its own chat
+    session cookie (the server issues it on the first message)."""
+    jar, key = client.session.cookie_jar, (id(client), sender)
+    jar.clear()
+    if key in CHAT_SESSIONS:
+        jar.update_cookies({COOKIE: CHAT_SESSIONS[key]}, client.make_url("/"))
     response = await client.post("/webhooks/rest/webhook",
                                  json={"sender": sender, "message": message, "metadata": metadata})
+    if COOKIE in response.cookies:
+        CHAT_SESSIONS[key] = response.cookies[COOKIE].value
     assert response.status == 200, await response.text()
     data: list[dict[str, Any]] = await response.json()
     return data
@@ -63,7 +75,7 @@ async def test_reply_format_is_rasa_rest(chat: Client) -> None:
     (b"{not json", "application/json", 400),
     (b'{"sender": "a", "message": "hi"}', "text/plain", 415),
     (b"[1, 2]", "application/json", 400),
-    (b'{"message": "hi"}', "application/json", 400),
+    (b'{"sender": 5, "message": "hi"}', "application/json", 400),
     (b'{"sender": "a", "message": 5}', "application/json", 400),
     (b'{"sender": "a", "message": "hi", "metadata": {"location": {"lat": "x"}}}',
      "application/json", 400),

@@ -75,6 +75,7 @@ class Turn:
 class Plan:
     replies: list[Reply] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
+    handoff: str | None = None  # a person is wanted: user_request | offer_accepted | emergency
 
     def say(self, text: str, buttons: list[Button] | None = None, kind: str = "text") -> Plan:
         self.replies.append(Reply(text=text, buttons=buttons or [], kind=kind))
@@ -128,6 +129,8 @@ def decide(turn: Turn, state: ConversationState, _: Translate, policy: Policy) -
     intent = parse.intent or FALLBACK_INTENT
     if emergency_likely(parse):
         plan.actions.append(ACTION_EMERGENCY)
+        if intent == "emergency":  # the numbers first, then a person (urgent)
+            plan.handoff = "emergency"
         if intent in ("emergency", FALLBACK_INTENT):
             return plan
     if intent == "set_city":  # a city button: /set_city{"city":"leipzig"}
@@ -157,7 +160,7 @@ def _continue_pending(turn: Turn, state: ConversationState, plan: Plan, _: Trans
     elif pending == "offer_counsellor" and (answer := yes_or_no(turn.text, parse)):
         state.pending = None
         if answer == "affirm":
-            _request_handoff(state, plan, _)
+            plan.handoff = "offer_accepted"
         else:
             plan.say(_("offer_declined"), topic_buttons(_, list(TOPICS)))
         return True
@@ -193,17 +196,10 @@ def _answer_intent(
         plan.actions.append(ACTION_WELCOME_POINT)
         return plan
     if intent == "human_handoff" and parse.confidence >= policy.clarify_below:
-        _request_handoff(state, plan, _)
+        plan.handoff = "user_request"  # bot/core/machine.py moves the conversation to waiting
         return plan
     plan.actions.append(ACTION_CLARIFY)
     return plan
-
-
-def _request_handoff(state: ConversationState, plan: Plan, _: Translate) -> None:
-    """Counsellor handoff arrives with its own issue: say so honestly, remember the request."""
-    state.handoff_requested = True
-    plan.say(_("handoff_coming"), kind="handoff")
-    plan.actions.append(ACTION_WELCOME_POINT)
 
 
 def _change_language(target: str | None, state: ConversationState, plan: Plan,

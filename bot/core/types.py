@@ -109,6 +109,9 @@ class Reply:
                    Location(**venue) if venue else None, kind, details.get("ref"))
 
 
+HANDOFF_COLUMNS = ("status", "assignee")  # not in the JSON: the conversation's columns
+
+
 @dataclass
 class ConversationState:
     """What the dialogue remembers between turns (stored as JSON on the conversation)."""
@@ -119,12 +122,16 @@ class ConversationState:
     misses: int = 0
     pending: str | None = None  # e.g. "welcome_point_location", "confirm_city:leipzig"
     urgent: bool = False
-    handoff_requested: bool = False
     last_topic: str | None = None
     place_ref: str | None = None  # a postcode or quarter id awaiting a city switch
+    onboarding: str | None = None  # "language" | "city" while the first-contact flow runs
+    # the handoff (bot/core/handoff.py); stored in the conversation's own columns
+    status: str = "bot"  # bot | waiting | human | closed
+    assignee: int | None = None  # the counsellor handling the conversation
+    wait_notified: bool = False  # "this takes longer" was said for the current wait
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k not in HANDOFF_COLUMNS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None, **defaults: Any) -> ConversationState:

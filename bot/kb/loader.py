@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.core.types import LANGUAGES, TOPICS
 from bot.kb.model import (
     City,
+    CounsellingHours,
     District,
     Emergency,
     Faq,
@@ -96,7 +97,17 @@ def load_city(folder: Path, unverified: list[str]) -> City:
         districts=districts,
         postcodes=load_postcodes(folder / "postcodes.csv", set(districts)),
         provenance=provenance(doc, unverified, f"city {doc.get('id')}"),
+        counselling_hours=_hours(doc, unverified),
     )
+
+
+def _hours(doc: Node, unverified: list[str]) -> CounsellingHours | None:
+    """Optional `counselling_hours: {text: {de, en, ar}, source, as_of, verified}`."""
+    if doc.get("counselling_hours") is None:
+        return None
+    node = doc.node("counselling_hours")
+    return CounsellingHours(node.localised("text"),
+                            provenance(node, unverified, f"counselling hours {doc.get('id')}"))
 
 
 def _offices(doc: Node, unverified: list[str]) -> dict[str, Office]:

@@ -86,6 +86,14 @@ class Postcode:
 
 
 @dataclass(frozen=True)
+class CounsellingHours:
+    """When counsellors answer in the chat, as text per language (city.yml)."""
+
+    text: Localised
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class City:
     id: str
     name: Localised
@@ -97,6 +105,7 @@ class City:
     districts: dict[int, District]
     postcodes: dict[str, Postcode]
     provenance: Provenance
+    counselling_hours: CounsellingHours | None = None  # None: not agreed, "as soon as possible"
 
     def quarters(self) -> list[Quarter]:
         return [q for d in self.districts.values() for q in d.quarters]

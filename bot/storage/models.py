@@ -51,6 +51,18 @@ class Conversation(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     handoff_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The handoff state (bot/core/handoff.py): bot | waiting | human | closed. Written only
+    # through conditional updates (bot/handoff/store.py), so two writers cannot both win.
+    status: Mapped[str] = mapped_column(String(10), default="bot", server_default="bot",
+                                        index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("console_users.id", ondelete="SET NULL", name="fk_conversations_assignee"),
+        nullable=True)
+    status_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    # last message of the user or the counsellor while a person handles the conversation
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                                 nullable=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now())
@@ -66,12 +78,14 @@ class Message(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
-    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    # "in" (user) | "out" (bot or counsellor, sent to the user) | "note" (internal, never sent)
+    direction: Mapped[str] = mapped_column(String(4))
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(80), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     language: Mapped[str] = mapped_column(String(5))
-    # in: received | answered | nlu_unavailable ; out: reply kind (text, faq, emergency, ...)
+    # in: received | answered | nlu_unavailable | forwarded (read by a person, not the bot);
+    # out: reply kind (text, faq, emergency, ..., counsellor, handoff); note: note
     status: Mapped[str] = mapped_column(String(20))
     # in: the channel's id for this message (e.g. "telegram:<update_id>"): handled once
     source_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -80,6 +94,14 @@ class Message(Base):
         ForeignKey("messages.id", ondelete="CASCADE", name="fk_messages_reply_to_id"),
         nullable=True, index=True)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # out/note written by a counsellor in the console (None: the bot or the system)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("console_users.id", ondelete="SET NULL", name="fk_messages_author"),
+        nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+# The console and handoff tables are referenced above by name; load them with the models.
+from bot.storage import handoff_models  # noqa: E402,F401

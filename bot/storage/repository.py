@@ -30,8 +30,10 @@ async def user_and_conversation(
     conversation = await session.scalar(
         select(Conversation).where(Conversation.user_id == user.id)
         .order_by(Conversation.id.desc()).limit(1))
-    if conversation is None:
-        conversation = Conversation(user_id=user.id, state={})
+    if conversation is None or conversation.status == "closed":  # closed: a new one begins
+        carried = {k: v for k, v in (conversation.state if conversation else {}).items()
+                   if k in ("language", "language_explicit", "city")}
+        conversation = Conversation(user_id=user.id, state=carried)
         session.add(conversation)
         await session.flush()
     return user, conversation
@@ -66,3 +68,19 @@ async def messages_of(session: AsyncSession, conversation_id: int) -> list[Messa
     result = await session.scalars(
         select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
     return list(result)
+
+
+async def recent_transcript(session: AsyncSession, channel: str, pseudo: str,
+                            limit: int) -> list[Message]:
+    """The last messages (in and out, no notes) of the user's current conversation."""
+    conversation_id = await session.scalar(
+        select(Conversation.id).join(User).where(User.channel == channel,
+                                                 User.pseudonym == pseudo)
+        .order_by(Conversation.id.desc()).limit(1))
+    if conversation_id is None:
+        return []
+    rows = await session.scalars(
+        select(Message).where(Message.conversation_id == conversation_id,
+                              Message.direction.in_(("in", "out")))
+        .order_by(Message.id.desc()).limit(limit))
+    return list(reversed(list(rows)))

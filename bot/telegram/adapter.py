@@ -19,7 +19,7 @@ from bot.telegram.prefs import Prefs
 from bot.telegram.render import Call, render_all, settle_choice
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "language", "city", "help", "human")
+COMMANDS = ("start", "language", "city", "human", "privacy", "help")
 
 
 class Adapter:

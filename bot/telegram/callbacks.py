@@ -8,8 +8,6 @@ Anything else gets a safe reply and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Literal
 
 from bot.core.types import LANGUAGES, TOPICS
 
@@ -17,30 +15,15 @@ CALLBACK_LIMIT = 64
 # Intents a button may carry into the dialogue (`/intent`), see bot.core.dialogue.
 BUTTON_INTENTS: tuple[str, ...] = (
     *TOPICS, "affirm", "deny", "out_of_scope", "find_welcome_point", "human_handoff",
-    "change_language", "greet",
+    "change_language", "greet", "cancel_handoff",
 )
-
-Kind = Literal["service", "start_language", "city"]
-
-
-@dataclass(frozen=True)
-class Pressed:
-    """A validated button: a dialogue payload, or one of the adapter's own buttons."""
-
-    kind: Kind
-    value: str
-
 
 def fits(data: str) -> bool:
     return 0 < len(data.encode("utf-8")) <= CALLBACK_LIMIT
 
 
-def start_language(language: str) -> str:
-    return f"lang:{language}"
-
-
 def city(city_id: str) -> str:
-    return f"city:{city_id}"
+    return f'/set_city{{"city":"{city_id}"}}'
 
 
 class CallbackValidator:
@@ -51,16 +34,19 @@ class CallbackValidator:
         payloads = {f"/{intent}" for intent in BUTTON_INTENTS}
         payloads |= {f'/change_language{{"language":"{lang}"}}' for lang in LANGUAGES}
         payloads |= {f"/{key}" for key in faq_keys}
+        payloads |= {city(c) for c in self._cities}
         self._service = frozenset(p for p in payloads if fits(p))
 
-    def parse(self, data: str | None) -> Pressed | None:
+    def parse(self, data: str | None) -> str | None:
+        """The payload a pressed button carries into the dialogue; None when unknown.
+        `lang:de` and `city:leipzig` are the buttons of earlier versions (still in chats)."""
         if not data or not fits(data):
             return None
         if data in self._service:
-            return Pressed("service", data)
+            return data
         prefix, _sep, value = data.partition(":")
         if prefix == "lang" and value in LANGUAGES:
-            return Pressed("start_language", value)
+            return f'/change_language{{"language":"{value}"}}'
         if prefix == "city" and value in self._cities:
-            return Pressed("city", value)
+            return city(value)
         return None

@@ -28,7 +28,7 @@ from bot.telegram.journal import Journal
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
 from bot.telegram.prefs import Prefs
-from bot.web.keys import KNOWLEDGE, SERVICE, TRANSLATORS
+from bot.web.keys import HANDOFFS, KNOWLEDGE, SERVICE, TRANSLATORS
 
 log = logging.getLogger(__name__)
 SEND_BUFFER = 256 * 1024
@@ -89,8 +89,7 @@ class TelegramRuntime:
         await self._initialise(bot)
         prefs = Prefs(sessions, settings.pseudonym_secret, settings.default_language,
                       settings.default_city)
-        privacy = settings.telegram_privacy_url or f"https://t.me/{bot.username}?start=privacy"
-        handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[KNOWLEDGE], prefs, privacy)
+        handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[KNOWLEDGE], prefs)
         adapter = self._adapter = Adapter(bot, handler, app[TRANSLATORS], prefs,
                                           settings.default_language)
         self._marks = HandoverLog(self._engine, Journal(journal_path(settings)))
@@ -107,6 +106,7 @@ class TelegramRuntime:
             max_attempts=settings.telegram_handle_attempts,
             retry_base=settings.telegram_retry_base_seconds,
             retry_max=settings.telegram_retry_max_seconds)
+        app[HANDOFFS].on_outbox = outbox.drainer.wake  # counsellor replies: send at once
         outbox.drainer.start()
         inbox.drainer.start()  # first round: whatever was stored but not handled before
         self._tasks.append(asyncio.create_task(adapter.publish_commands()))

@@ -9,21 +9,40 @@ from pathlib import Path
 import aiohttp
 import jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions import Resources, build_actions
 from bot.core.dialogue import Policy
+from bot.handoff.bus import Bus, open_bus
+from bot.handoff.context import Contexts
+from bot.handoff.service import Handoffs, Timers
+from bot.handoff.store import ContactBook
 from bot.i18n import Translator, load_translators
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.langid import LinguaDetector, vocabulary_from_nlu
 from bot.nlu.client import RasaClient
+from bot.secrets import Secrets, load_secrets
 from bot.service import ChatService, ServiceConfig
 from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.telegram.app import attach_telegram
 from bot.web import routes
 from bot.web.errors import json_errors
-from bot.web.keys import KNOWLEDGE, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.identity import ChatIdentity
+from bot.web.keys import (
+    BUS,
+    DB,
+    HANDOFFS,
+    IDENTITY,
+    KNOWLEDGE,
+    RASA,
+    SECRETS,
+    SERVICE,
+    SETTINGS,
+    TEMPLATES,
+    TRANSLATORS,
+)
 
 HERE = Path(__file__).resolve().parent
 MAX_BODY_BYTES = 256 * 1024
@@ -32,17 +51,25 @@ MAX_BODY_BYTES = 256 * 1024
 log = logging.getLogger(__name__)
 
 
-def build_service(app: web.Application, settings: Settings, rasa: RasaClient,
-                  knowledge: Knowledge, translators: dict[str, Translator],
-                  sessions: object) -> ChatService:
+def build_services(settings: Settings, rasa: RasaClient, knowledge: Knowledge,
+                   translators: dict[str, Translator], sessions: async_sessionmaker[AsyncSession],
+                   bus: Bus, secrets: Secrets) -> tuple[ChatService, Handoffs]:
+    """The chat pipeline and the counsellors' handoff, over the same actions and state
+    machine context."""
     policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
     detector = LinguaDetector(vocabulary_from_nlu(settings.nlu_dir))
     actions = build_actions(Resources(knowledge, translators, policy))
-    return ChatService(
-        sessions=sessions,  # type: ignore[arg-type]
-        parse=rasa.parse, detector=detector, translators=translators, actions=actions,
+    contexts = Contexts(knowledge, translators, policy, settings.presence_timeout_seconds)
+    contacts = ContactBook(secrets.contact_key)
+    service = ChatService(
+        sessions=sessions, parse=rasa.parse, detector=detector, translators=translators,
+        actions=actions, contexts=contexts, contacts=contacts, bus=bus,
         config=ServiceConfig(settings.default_language, settings.default_city,
                              settings.pseudonym_secret, settings.max_message_chars, policy))
+    timers = Timers(settings.handoff_wait_seconds, settings.handoff_idle_seconds,
+                    settings.handoff_tick_seconds)
+    handoffs = Handoffs(sessions, bus, contexts, contacts, translators, actions, timers)
+    return service, handoffs
 
 
 async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -52,15 +79,23 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
         raise ValueError(f"LOTSE_DEFAULT_CITY '{settings.default_city}' is not in knowledge/ "
                          f"(known: {', '.join(knowledge.cities)})")
     translators = load_translators()
+    secrets = load_secrets(settings)
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    bus = await open_bus(settings.database_url)
     http = aiohttp.ClientSession()
     rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     app[KNOWLEDGE], app[TRANSLATORS], app[RASA] = knowledge, translators, rasa
-    app[SERVICE] = build_service(app, settings, rasa, knowledge, translators,
-                                 session_factory(engine))
+    app[DB], app[BUS], app[SECRETS] = sessions, bus, secrets
+    app[IDENTITY] = ChatIdentity(secrets.chat_cookie_key, settings.cookie_secure)
+    app[SERVICE], app[HANDOFFS] = build_services(settings, rasa, knowledge, translators,
+                                                 sessions, bus, secrets)
+    app[HANDOFFS].start()
     log.info("ready: %d FAQs, %d cities", len(knowledge.faqs), len(knowledge.cities))
     yield
+    await app[HANDOFFS].stop()
+    await bus.close()
     await http.close()
     await engine.dispose()
 

@@ -9,31 +9,56 @@ from aiohttp import web
 
 from bot.core.language import normalise_hint
 from bot.core.types import LANGUAGES, Incoming, Location, Reply
+from bot.storage import repository as repo
+from bot.storage.models import Message
 from bot.web.errors import error
-from bot.web.keys import RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.keys import DB, IDENTITY, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.push import chat_events
+
+HISTORY = 60  # messages of the current conversation shown again on a reload
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/", chat_page, name="chat")
     app.router.add_post("/webhooks/rest/webhook", rest_webhook, name="rest")
+    app.router.add_get("/chat/events", chat_events, name="chat_events")
     app.router.add_get("/health", health, name="health")
 
 
 async def chat_page(request: web.Request) -> web.Response:
-    lang = normalise_hint(request.query.get("lang")) or request.app[SETTINGS].default_language
+    """The chat, with the current conversation so far (a reload loses nothing)."""
+    settings = request.app[SETTINGS]
+    lang = normalise_hint(request.query.get("lang")) or settings.default_language
     _ = request.app[TRANSLATORS][lang]
+    session_id, refresh = request.app[IDENTITY].ensure(request)
+    pseudo = repo.pseudonym(settings.pseudonym_secret, "web", session_id)
+    async with request.app[DB]() as session:
+        history = await repo.recent_transcript(session, "web", pseudo, HISTORY)
     html = request.app[TEMPLATES].get_template("index.html").render(
-        _=_, lang=lang, dir="rtl" if _.rtl else "ltr", languages=LANGUAGES)
-    return web.Response(text=html, content_type="text/html")
+        _=_, lang=lang, dir="rtl" if _.rtl else "ltr", languages=LANGUAGES,
+        history=[history_item(m) for m in history], last=len(history) - 1,
+        after=max((m.id for m in history), default=0))
+    response = web.Response(text=html, content_type="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    if refresh:
+        request.app[IDENTITY].set_cookie(response, session_id)
+    return response
 
 
-def incoming_from(body: Any) -> Incoming | str:
-    """Validate Rasa's REST channel body; a string is the reason it is invalid."""
+def history_item(message: Message) -> dict[str, Any]:
+    reply = Reply.stored(message.text, message.status, message.extra)
+    who = "user" if message.direction == "in" else "bot"
+    return {"who": who, "text": reply.text, "kind": reply.kind, "buttons": reply.buttons}
+
+
+def incoming_from(body: Any, session_id: str) -> Incoming | str:
+    """Validate Rasa's REST channel body; a string is the reason it is invalid. The user is
+    the chat session (cookie), never the body's `sender` (only echoed as `recipient_id`)."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
-    sender, message = body.get("sender"), body.get("message", "")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > 128:
-        return "'sender' must be a non-empty string of at most 128 characters"
+    sender, message = body.get("sender", "web"), body.get("message", "")
+    if not isinstance(sender, str) or len(sender) > 128:
+        return "'sender' must be a string of at most 128 characters"
     if not isinstance(message, str):
         return "'message' must be a string"
     metadata = body.get("metadata") or {}
@@ -45,7 +70,7 @@ def incoming_from(body: Any) -> Incoming | str:
     except (KeyError, TypeError, ValueError):
         return "'metadata.location' must be {\"lat\": number, \"lon\": number}"
     payload = message if message.startswith("/") else None
-    return Incoming(channel="web", sender=sender.strip(), text="" if payload else message,
+    return Incoming(channel="web", sender=session_id, text="" if payload else message,
                     language_hint=str(metadata.get("language") or "") or None,
                     location=loc, payload=payload)
 
@@ -70,11 +95,16 @@ async def rest_webhook(request: web.Request) -> web.Response:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return error(400, "the body is not valid JSON")
-    incoming = incoming_from(body)
+    session_id, refresh = request.app[IDENTITY].ensure(request)
+    incoming = incoming_from(body, session_id)
     if isinstance(incoming, str):
         return error(400, incoming)
-    replies = await request.app[SERVICE].handle(incoming)
-    return web.json_response([reply_json(incoming.sender, r) for r in replies])
+    answer = await request.app[SERVICE].handle(incoming)
+    recipient = body.get("sender") or "web"
+    response = web.json_response([reply_json(recipient, r) for r in answer.replies])
+    if refresh:
+        request.app[IDENTITY].set_cookie(response, session_id)
+    return response
 
 
 async def health(request: web.Request) -> web.Response:

@@ -13,8 +13,8 @@ from tests.telegram.harness import Chat, Harness
 
 LABEL = {"de": "Zuständig:", "en": "Responsible office:", "ar": "الجهة المختصة:"}
 SOURCE = {"de": "Quelle:", "en": "Source:", "ar": "المصدر:"}
-CITY_SET = {"de": "Gut, ab jetzt antworte ich für Düsseldorf.",
-            "en": "OK, from now on I answer for Düsseldorf.", "ar": "دوسلدورف"}
+CITY_SET = {"de": "Düsseldorf – gespeichert.", "en": "Düsseldorf – noted.",
+            "ar": "دوسلدورف – تم الحفظ."}
 QUESTIONS = {
     "de": {"residence": "Mein Aufenthaltstitel läuft bald ab, was muss ich tun?",
            "housing": "Wie finde ich eine Wohnung?",
@@ -47,14 +47,16 @@ def texts(sent: list[Sent]) -> str:
 
 async def start_and_choose(chat: Chat, lang: str) -> None:
     [welcome] = await chat.text("/start")
-    assert "https://t.me/lotse_test_bot?start=privacy" in welcome.text
-    assert [data for _title, data in welcome.buttons] == ["lang:de", "lang:en", "lang:ar"]
-    sent = await chat.press(f"lang:{lang}")
+    assert "/privacy" in welcome.text  # the one-paragraph notice points to the full one
+    assert [data for _title, data in welcome.buttons] == [
+        f'/change_language{{"language":"{code}"}}' for code in ("de", "en", "ar")]
+    sent = await chat.press(f'/change_language{{"language":"{lang}"}}')
     assert_settled(chat, welcome, LANGUAGE_LABELS[lang])
-    assert [data for _t, data in sent[-1].buttons] == ["city:duesseldorf", "city:leipzig"]
-    city_set, menu = await chat.press("city:duesseldorf")
+    assert [data for _t, data in sent[-1].buttons] == [
+        '/set_city{"city":"duesseldorf"}', '/set_city{"city":"leipzig"}']
+    [menu] = await chat.press('/set_city{"city":"duesseldorf"}')
     assert_settled(chat, sent[-1], "Düsseldorf" if lang != "ar" else "دوسلدورف")
-    assert CITY_SET[lang] in city_set.text
+    assert CITY_SET[lang] in menu.text
     assert len(menu.buttons) == TOPIC_COUNT
 
 

@@ -8,8 +8,8 @@ import html
 import pytest
 
 from bot.core.dialogue import Policy, clarify, language_buttons, topic_buttons
+from bot.core.machine import CANCEL_PAYLOAD
 from bot.core.types import (
-    LANGUAGES,
     TOPICS,
     Button,
     ConversationState,
@@ -111,8 +111,7 @@ def test_every_button_payload_the_app_creates_fits_and_validates(
         parse = ParseResult("nlu_fallback", 0.3, (("housing", 0.3), ("school", 0.2)))
         buttons = [*topic_buttons(_, list(TOPICS)), *language_buttons(),
                    *clarify(parse, ConversationState(), _, Policy()).replies[0].buttons,
-                   Button("", "/affirm"), Button("", "/deny")]
-        buttons += [Button("", callbacks.start_language(lang)) for lang in LANGUAGES]
+                   Button("", "/affirm"), Button("", "/deny"), Button("", CANCEL_PAYLOAD)]
         buttons += [Button("", callbacks.city(city)) for city in knowledge.cities]
         for button in buttons:
             assert fits(button.payload), button.payload
@@ -133,10 +132,13 @@ def test_unknown_or_tampered_callback_data_is_refused(knowledge: Knowledge,
 
 def test_valid_callback_data(knowledge: Knowledge) -> None:
     check = validator(knowledge)
-    assert check.parse("/residence") == callbacks.Pressed("service", "/residence")
+    assert check.parse("/residence") == "/residence"
     assert check.parse('/change_language{"language":"ar"}') is not None
-    assert check.parse("lang:ar") == callbacks.Pressed("start_language", "ar")
-    assert check.parse("city:leipzig") == callbacks.Pressed("city", "leipzig")
+    assert check.parse('/set_city{"city":"leipzig"}') == '/set_city{"city":"leipzig"}'
+    assert check.parse(CANCEL_PAYLOAD) == CANCEL_PAYLOAD
+    # the buttons of earlier versions, still in users' chats
+    assert check.parse("lang:ar") == '/change_language{"language":"ar"}'
+    assert check.parse("city:leipzig") == '/set_city{"city":"leipzig"}'
 
 
 def test_stored_updates_keep_no_names_or_phone_numbers() -> None:

@@ -63,7 +63,8 @@ async def test_commands(polling: Harness) -> None:
     [help_] = await chat.text("/help")
     assert "/language" in help_.text and len(help_.buttons) == 10
     [city] = await chat.text("/city")
-    assert [data for _t, data in city.buttons] == ["city:duesseldorf", "city:leipzig"]
+    assert [data for _t, data in city.buttons] == [
+        '/set_city{"city":"duesseldorf"}', '/set_city{"city":"leipzig"}']
     [language] = await chat.text("/language")
     assert language.buttons[0][1] == '/change_language{"language":"de"}'
     sent = await chat.press('/change_language{"language":"ar"}')
@@ -76,7 +77,7 @@ async def test_commands(polling: Harness) -> None:
     assert "/language" in unknown.text
     for language in ("", "de", "en", "ar"):
         assert [c["command"] for c in polling.api.commands[language]] == [
-            "start", "language", "city", "help", "human"]
+            "start", "language", "city", "human", "privacy", "help"]
 
 
 async def test_group_messages_are_stored_but_not_answered(polling: Harness) -> None:

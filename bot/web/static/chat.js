@@ -1,18 +1,15 @@
-// Lotse web chat: talks to Rasa's REST channel format at /webhooks/rest/webhook.
+// Lotse web chat: talks to Rasa's REST channel format at /webhooks/rest/webhook; what a
+// counsellor writes arrives through Server-Sent Events at /chat/events. The user is the
+// chat session (an HttpOnly cookie the server issues), not anything this script chooses.
 (function () {
   "use strict";
   const script = document.currentScript;
   const lang = script.dataset.lang;
+  const counsellorLabel = script.dataset.counsellor;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
   const errorBox = document.getElementById("error");
-  const key = "lotse-sender";
-  let sender = localStorage.getItem(key);
-  if (!sender) {
-    sender = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
-    localStorage.setItem(key, sender);
-  }
 
   function appendText(node, text) {
     // Links become <a>; everything else stays text (never innerHTML).
@@ -28,11 +25,25 @@
     }
   }
 
+  function bind(button, payload, title) {
+    button.addEventListener("click", () => send(payload, title));
+  }
+
   function show(text, who, kind, buttons) {
     const item = document.createElement("li");
-    item.className = who + (kind === "emergency" ? " emergency" : "");
+    item.className = who + (kind === "emergency" ? " emergency" : "") +
+      (kind === "counsellor" ? " counsellor" : "");
     item.setAttribute("dir", "auto");
-    appendText(item, text);
+    if (kind === "counsellor") {
+      const author = document.createElement("span");
+      author.className = "author";
+      author.textContent = counsellorLabel;
+      item.appendChild(author);
+    }
+    const body = document.createElement("span");
+    body.className = "text";
+    appendText(body, text);
+    item.appendChild(body);
     if (buttons && buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
@@ -40,7 +51,7 @@
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = b.title;
-        button.addEventListener("click", () => send(b.payload, b.title));
+        bind(button, b.payload, b.title);
         row.appendChild(button);
       }
       item.appendChild(row);
@@ -49,14 +60,15 @@
     item.scrollIntoView({ block: "end" });
   }
 
-  async function send(message, shown) {
-    show(shown || message, "user");
+  async function send(message, shown, silent) {
+    if (!silent) { show(shown || message, "user"); }
     errorBox.hidden = true;
     try {
       const response = await fetch("/webhooks/rest/webhook", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message, metadata: { language: lang } }),
+        credentials: "same-origin",
+        body: JSON.stringify({ message, metadata: { language: lang } }),
       });
       const replies = await response.json();
       if (!response.ok) { throw new Error(replies.error || response.status); }
@@ -64,6 +76,15 @@
     } catch (e) {
       errorBox.hidden = false;
     }
+  }
+
+  function listen() {
+    // EventSource reconnects by itself and sends Last-Event-ID: nothing is missed.
+    const events = new EventSource("/chat/events?after=" + encodeURIComponent(script.dataset.after || "0"));
+    events.addEventListener("message", (event) => {
+      const r = JSON.parse(event.data);
+      show(r.text, "bot", r.custom && r.custom.kind, r.buttons);
+    });
   }
 
   form.addEventListener("submit", (event) => {
@@ -74,12 +95,22 @@
     send(text);
   });
 
+  for (const button of log.querySelectorAll("button[data-payload]")) {
+    bind(button, button.dataset.payload, button.textContent);
+  }
+
   for (const link of document.querySelectorAll(".languages a")) {
     link.addEventListener("click", () => {
       // An explicit choice: tell the bot before the page reloads in that language.
       navigator.sendBeacon && navigator.sendBeacon("/webhooks/rest/webhook", new Blob(
-        [JSON.stringify({ sender, message: '/change_language{"language":"' + link.dataset.lang + '"}' })],
+        [JSON.stringify({ message: '/change_language{"language":"' + link.dataset.lang + '"}' })],
         { type: "application/json" }));
     });
+  }
+
+  if (!log.children.length) {
+    send("/start", "", true).then(listen);  // first visit: welcome, privacy, language, city
+  } else {
+    listen();
   }
 })();
