@@ -12,10 +12,12 @@ from playwright.async_api import Browser, async_playwright
 from yarl import URL
 
 from bot.nlu.client import RasaClient
+from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
 from tests.conftest import app_settings, free_port
 
 CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"  # test artefacts: look at them
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -32,38 +34,45 @@ async def site(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         await browser.close()
 
 
-async def test_chat_in_german_then_arabic_right_to_left(site: str, browser: Browser,
-                                                        tmp_path: Path) -> None:
+async def test_chat_in_german_then_arabic_right_to_left(site: str, browser: Browser) -> None:
     page = await browser.new_page()
     await page.goto(f"{site}/?lang=de")
+    welcome = page.locator("li.bot").first  # first visit: welcome, privacy, language
+    await welcome.wait_for(timeout=20_000)
+    assert (await welcome.inner_text()).startswith("Willkommen bei Lotse")
+    await page.locator("li.bot .buttons button", has_text="Deutsch").click()
+    await page.locator("li.bot .buttons button", has_text="Düsseldorf").click()
+    menu = page.locator("li.bot").nth(2)
+    await menu.wait_for(timeout=20_000)
+    assert await menu.locator(".buttons button").count() == 10
     await page.fill("#message", "Hallo")
     await page.press("#message", "Enter")
-    bot_reply = page.locator("li.bot").first
-    await bot_reply.wait_for(timeout=20_000)
-    assert (await bot_reply.inner_text()).startswith("Hallo! Ich bin Lotse")
-    buttons = page.locator("li.bot .buttons button")
-    assert await buttons.count() == 10
-    await buttons.first.click()  # "Aufenthalt"
-    await page.locator("li.bot").nth(1).wait_for(timeout=20_000)
-    await page.screenshot(path=str(tmp_path / "chat-de.png"))
+    greeting = page.locator("li.bot").nth(3)
+    await greeting.wait_for(timeout=20_000)
+    assert (await greeting.inner_text()).startswith("Hallo! Ich bin Lotse")
+    await greeting.locator(".buttons button").first.click()  # "Aufenthalt"
+    await page.locator("li.bot").nth(4).wait_for(timeout=20_000)
+    await page.screenshot(path=str(SCREENSHOTS / "chat-de.png"), full_page=True)
 
     await page.click("a[data-lang=ar]")
     await page.wait_for_url(f"{site}/?lang=ar")
     assert await page.get_attribute("html", "dir") == "rtl"
+    history = await page.locator("li").count()  # a reload keeps the conversation
+    assert history >= 7
     await page.fill("#message", "مرحبا")
     await page.press("#message", "Enter")
-    reply = page.locator("li.bot").first
-    await reply.wait_for(timeout=20_000)
-    text = await reply.inner_text()
-    assert text.startswith("مرحبًا")
+    await page.locator("li").nth(history + 1).wait_for(timeout=20_000)
+    reply = page.locator("li").nth(history + 1)
+    assert (await reply.inner_text()).startswith("مرحبًا")
     direction = await reply.evaluate("node => getComputedStyle(node).direction")
     assert direction == "rtl"
     await asyncio.sleep(0)
-    await page.screenshot(path=str(tmp_path / "chat-ar.png"))
+    await page.screenshot(path=str(SCREENSHOTS / "chat-ar.png"), full_page=True)
     await page.close()

@@ -68,11 +68,36 @@ class PostgresBus(LocalBus):
         self._dsn = url.render_as_string(hide_password=False)
         self._connection: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
+        self._closing = False
+        self._reconnect: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         connection = await asyncpg.connect(self._dsn)
         await connection.add_listener(CHANNEL, self._heard)
+        connection.add_termination_listener(self._lost)
         self._connection = connection
+
+    def _lost(self, _connection: object) -> None:
+        """The listening connection died (database restart): listen again, and tell every
+        subscriber to re-read, since events may have been missed meanwhile."""
+        if self._closing:
+            return
+        self._connection = None
+        self._reconnect = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        delay = 0.5
+        while not self._closing:
+            try:
+                async with self._lock:
+                    if self._connection is None:
+                        await self.start()
+                self._fan_out({"kind": "reconnected"})
+                return
+            except (OSError, asyncpg.PostgresError):
+                log.warning("bus: PostgreSQL unreachable, listening again in %.0f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def _heard(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -93,7 +118,10 @@ class PostgresBus(LocalBus):
                 self._connection = None
 
     async def close(self) -> None:
+        self._closing = True
         await super().close()
+        if self._reconnect is not None:
+            self._reconnect.cancel()
         if self._connection is not None:
             await self._connection.close()
 

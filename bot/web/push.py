@@ -85,6 +85,8 @@ async def _next_event(events: asyncio.Queue[dict[str, Any]], mine: set[int]) -> 
             event = await asyncio.wait_for(events.get(), left)
         except TimeoutError:
             return
+        if event.get("kind") == "reconnected":  # events may have been missed: look again
+            return
         if event.get("kind") == "conversation" and (not mine or event.get("id") in mine
                                                     or event.get("id", 0) > max(mine)):
             return

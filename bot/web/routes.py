@@ -33,7 +33,8 @@ async def chat_page(request: web.Request) -> web.Response:
     session_id, refresh = request.app[IDENTITY].ensure(request)
     pseudo = repo.pseudonym(settings.pseudonym_secret, "web", session_id)
     async with request.app[DB]() as session:
-        history = await repo.recent_transcript(session, "web", pseudo, HISTORY)
+        history = [m for m in await repo.recent_transcript(session, "web", pseudo, HISTORY)
+                   if m.text or m.direction != "in"]  # a pressed button has no text
     html = request.app[TEMPLATES].get_template("index.html").render(
         _=_, lang=lang, dir="rtl" if _.rtl else "ltr", languages=LANGUAGES,
         history=[history_item(m) for m in history], last=len(history) - 1,
