@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run|train|eval|bench|check` (the `./lotse` script calls these)."""
+"""Command line: `python -m bot run|train|eval|bench|check|telegram|admin` (the `./lotse`
+script calls these)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,11 @@ def rss_mib(pid: int | None) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse")
-    parser.add_argument("command", choices=["run", "train", "eval", "bench", "check", "telegram"])
+    parser.add_argument("command",
+                        choices=["run", "train", "eval", "bench", "check", "telegram", "admin"])
+    parser.add_argument("action", nargs="?", choices=["create"], help="admin: create an admin")
+    parser.add_argument("--username", help="admin create: the login name")
+    parser.add_argument("--display-name", help="admin create: the name shown in the console")
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--mode", choices=["polling", "webhook"], default="polling",
@@ -108,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "check":
         knowledge_or_exit(settings)
+        from bot.console.canned import canned_or_exit
+
+        canned_or_exit()
+    elif args.command == "admin":
+        from bot.console.admin_cli import run_admin
+
+        return run_admin(settings, args)
     elif args.command == "train":
         train(settings, args.config)
     elif args.command == "run":

@@ -1,4 +1,5 @@
-"""Interface strings through gettext catalogs (bot/locale/<lang>/LC_MESSAGES/lotse.po).
+"""Interface strings through gettext catalogs (bot/locale/<lang>/LC_MESSAGES/<domain>.po):
+the chat's domain `lotse`, the counsellor console's domain `console`.
 
 The .po files are the source of truth; they are compiled in memory with Babel when the
 app starts (no build step, nothing written to disk).
@@ -44,9 +45,10 @@ def compile_catalog(po_path: Path) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def load_translators(locale_dir: Path = LOCALE_DIR) -> dict[str, Translator]:
-    """One Translator per supported language; call once at start-up."""
+def load_translators(locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN,
+                     ) -> dict[str, Translator]:
+    """One Translator per supported language for one gettext domain; call once at start-up."""
     return {
-        lang: Translator(lang, compile_catalog(locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"))
+        lang: Translator(lang, compile_catalog(locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"))
         for lang in LANGUAGES
     }

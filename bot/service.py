@@ -118,6 +118,9 @@ class ChatService:
                 status="received", source_key=incoming.key)
             await session.commit()
             ids = (user.id, conversation.id, inbound.id)
+        if state.status in OPEN_HANDOFF:  # the person sees it now, before it is understood
+            await self._bus.publish({"kind": "conversation", "id": ids[1],
+                                     "status": state.status})
         asked_before = state.pending == ASK_LOCATION
         state.language = choice.language
         outcome, new, replies, parse = await self._respond(incoming, text, was_cut, state)

@@ -65,14 +65,6 @@ async def stored(url: str) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     return [(d, s) for d, s in rows], state or {}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/lotse.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 async def test_a_crash_while_handling_then_the_retry_stores_the_message_once(
         database: str, tmp_path: Path, rasa: RasaClient, knowledge: Knowledge,
         translators: dict[str, Translator]) -> None:

@@ -31,6 +31,8 @@ class ConsoleUser(Base):
     invite_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                                   nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # raised at logout: every session issued before (on any device) is no longer valid
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                              nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

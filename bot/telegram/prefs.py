@@ -1,10 +1,9 @@
-"""What the adapter needs to know or set about a Telegram user, through the service's tables.
+"""What the adapter needs to know about a Telegram user for the replies it makes itself
+(/city, /help, media it cannot read, an unknown button, an apology): the language.
 
-- A new user is created with Telegram's `language_code` as the language (the first guess),
-  because the service starts new users in the default language.
-- The city chosen with `/city` or at `/start` goes through the service as the payload
-  `/set_city{"city": …}` (see `bot.core.dialogue`), like every other button.
-The raw chat id is only turned into the pseudonym here; it is never stored by these functions.
+Everything else — onboarding, the city, the dialogue — goes through the service, which
+returns the user's language with its answer. A user not seen before gets Telegram's
+`language_code` as the first guess. The raw chat id is only turned into the pseudonym here.
 """
 
 from __future__ import annotations
@@ -37,19 +36,6 @@ class Prefs:
 
     def _pseudonym(self, chat_id: int) -> str:
         return repo.pseudonym(self._secret, CHANNEL, str(chat_id))
-
-    async def ensure_user(self, chat_id: int, hint: str | None) -> UserView:
-        """The user's language and open question; creates the user with the hinted language."""
-        async with self._sessions() as session:
-            existing = await self._find(session, chat_id)
-            if existing is None:
-                language = normalise_hint(hint) or self._default_language
-                user, _conversation = await repo.user_and_conversation(
-                    session, CHANNEL, self._pseudonym(chat_id), language=language,
-                    city=self._default_city)
-                await session.commit()
-                return UserView(user.language, None)
-            return _view(*existing)
 
     async def view(self, chat_id: int, hint: str | None = None) -> UserView:
         async with self._sessions() as session:

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions import Resources, build_actions
+from bot.console.app import create_console
 from bot.core.dialogue import Policy
 from bot.handoff.bus import Bus, open_bus
 from bot.handoff.context import Contexts
@@ -107,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.cleanup_ctx.append(resources)
     routes.setup(app)
+    app.add_subapp("/console", create_console())
     attach_telegram(app)  # no-op unless LOTSE_TELEGRAM_MODE is polling or webhook
     app.router.add_static("/static/", HERE / "static", name="static")
     return app

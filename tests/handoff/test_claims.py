@@ -7,9 +7,7 @@ import asyncio
 import json
 import sys
 import time
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.settings import PROJECT_ROOT
@@ -18,14 +16,6 @@ from bot.storage.handoff_models import ConsoleUser, HandoffTransition
 from bot.storage.models import Conversation, User
 
 CONVERSATIONS = 25
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/lotse.db"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 async def waiting_conversations(url: str) -> tuple[list[int], list[int]]:

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column('invite_hash', sa.String(length=64), nullable=True),
         sa.Column('invite_expires_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('failed_logins', sa.Integer(), nullable=False),
+        sa.Column('session_epoch', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
