@@ -147,9 +147,13 @@ class ChatService:
         if not text and incoming.location is None and not incoming.payload:
             return Outcome(state), state, [Reply(_("empty_message"))], None
         parse, raw = await self._understand(incoming, text)
-        async with self._sessions() as session:
-            context = await self._contexts.build(session)
-        outcome = transition(state, UserMessage(Turn(text, parse, incoming.location)), context)
+        event = UserMessage(Turn(text, parse, incoming.location))
+        context = self._contexts.context(counsellors_online=False)
+        outcome = transition(state, event, context)
+        if outcome.change is not None and outcome.change.to_status == "waiting":
+            async with self._sessions() as session:  # only asked when a person is wanted
+                context = await self._contexts.build(session)
+            outcome = transition(state, event, context)  # pure: the same, told who is online
         message = latest_message(text, parse, raw, incoming.location) if parse else {}
         new, replies = await carry_out(outcome, self._actions, incoming.sender, message, context)
         if was_cut:

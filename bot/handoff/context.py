@@ -49,6 +49,9 @@ class Contexts:
                 ConsoleUser.presence == "online", ConsoleUser.last_seen_at >= since))
         return int(count or 0)
 
+    def context(self, counsellors_online: bool) -> Context:
+        return Context(self._translators, self._policy, self._cities, self._hours,
+                       counsellors_online)
+
     async def build(self, session: AsyncSession) -> Context:
-        online = await self.online_count(session) > 0
-        return Context(self._translators, self._policy, self._cities, self._hours, online)
+        return self.context(await self.online_count(session) > 0)

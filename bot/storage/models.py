@@ -65,7 +65,8 @@ class Conversation(Base):
                                                                  nullable=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now())
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now(),
+        index=True)  # the console lists recent conversations with the bot
 
     user: Mapped[User] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(back_populates="conversation")

@@ -70,6 +70,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('last_activity_at', sa.DateTime(timezone=True),
                                       nullable=True))
         batch_op.create_index('ix_conversations_status', ['status'], unique=False)
+        batch_op.create_index('ix_conversations_updated_at', ['updated_at'], unique=False)
         batch_op.create_foreign_key('fk_conversations_assignee', 'console_users',
                                     ['assignee_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('messages', schema=None) as batch_op:
@@ -88,6 +89,7 @@ def downgrade() -> None:
                               type_=sa.String(length=3))
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_constraint('fk_conversations_assignee', type_='foreignkey')
+        batch_op.drop_index('ix_conversations_updated_at')
         batch_op.drop_index('ix_conversations_status')
         batch_op.drop_column('last_activity_at')
         batch_op.drop_column('status_since')
