@@ -45,6 +45,13 @@ def clean_text(text: str, limit: int) -> tuple[str, bool]:
     return cleaned[:limit], len(cleaned) > limit
 
 
+def what_was_sent(incoming: Incoming) -> dict[str, Any] | None:
+    """Besides the text: the pressed button, or that a location was shared (never where)."""
+    if incoming.payload:
+        return {"payload": incoming.payload[:200]}
+    return {"location": True} if incoming.location is not None else None
+
+
 @dataclass
 class Answer:
     """Everything a channel needs to render one message's outcome."""
@@ -115,7 +122,7 @@ class ChatService:
                 return await self._replayed(session, seen, state)
             inbound = seen or await repo.add_message(
                 session, conversation.id, direction="in", text=text, language=choice.language,
-                status="received", source_key=incoming.key)
+                status="received", source_key=incoming.key, extra=what_was_sent(incoming))
             await session.commit()
             ids = (user.id, conversation.id, inbound.id)
         if state.status in OPEN_HANDOFF:  # the person sees it now, before it is understood

@@ -4,6 +4,7 @@ the small formatting helpers the templates use."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
+from markupsafe import Markup, escape
 
 from bot.console.auth import aware
 from bot.console.forms import csrf_token
@@ -84,10 +86,21 @@ def iso(moment: dt.datetime | None) -> str:
     return aware(moment).isoformat() if moment else ""
 
 
+URL = re.compile(r"(https?://[^\s<>\"']+)")
+
+
+def linked(text: str) -> Markup:
+    """The text escaped, its web addresses as links that stay left-to-right in Arabic."""
+    parts = URL.split(text)
+    return Markup("").join(
+        Markup('<a href="{0}" dir="ltr" rel="noopener noreferrer" target="_blank">{0}</a>')
+        .format(part) if index % 2 else escape(part) for index, part in enumerate(parts))
+
+
 def helpers(_: Translator) -> dict[str, Callable[..., str]]:
     """`of("status:", value)` translates a message id made of a prefix and a value."""
     return {"ago": lambda moment: ago(_, moment), "clock": clock, "iso": iso,
-            "of": lambda prefix, value: _(f"{prefix}{value}")}
+            "of": lambda prefix, value: _(f"{prefix}{value}"), "linked": linked}
 
 
 async def render(request: web.Request, template: str, context: dict[str, Any],

@@ -31,6 +31,7 @@ class Line:
     author: str = ""
     language: str = ""
     reply_kind: str = ""  # the bot's reply kind (faq, handoff, …)
+    sent: str = ""  # a user's message without text: the pressed button's payload, "location"
 
 
 def _message_line(message: Message, names: dict[int, str]) -> Line:
@@ -41,8 +42,10 @@ def _message_line(message: Message, names: dict[int, str]) -> Line:
         kind = "note"
     else:
         kind = "counsellor" if message.author_id or message.status == "counsellor" else "bot"
+    extra = (message.extra or {}) if kind == "user" else {}
+    sent = str(extra.get("payload") or ("location" if extra.get("location") else ""))
     return Line(kind, message.id, aware(message.created_at), message.text, author,
-                message.language, message.status if kind == "bot" else "")
+                message.language, message.status if kind == "bot" else "", sent)
 
 
 def _transition_line(row: HandoffTransition, names: dict[int, str], _: Translator) -> Line:

@@ -170,3 +170,24 @@ async def test_telegram_user_and_counsellor_in_the_browser(polling: Harness,
     assert ("out", "counsellor", text) in rows
     assert rows[-1][:2] in (("out", "faq"), ("out", "office")), rows[-3:]
     assert errors == []
+
+
+async def test_console_transcript_shows_no_empty_bubbles_for_pressed_buttons(
+        site: Site, chromium: Browser) -> None:
+    """The onboarding buttons (language, city) are stored as messages without text; the
+    console must not show them as empty user bubbles (the web chat hides them on a reload)."""
+    await add_counsellor(site.db, "amal", "Amal Haddad")
+    errors: list[str] = []
+    chat = await person(chromium, errors)
+    await onboard(chat, site.url, "de", "Deutsch", "Düsseldorf")
+    await say(chat, HUMAN)
+    async with site.db() as session:
+        cid = await session.scalar(select(Conversation.id))
+    console = await person(chromium, errors)
+    await log_in(console, site.url, "amal")
+    await console.goto(f"{site.url}/console/conversations/{cid}")
+    await console.locator(".line-user .bubble", has_text=HUMAN).wait_for(timeout=WAIT)
+    shown = [text.strip() for text in
+             await console.locator(".line-user .bubble").all_inner_texts()]
+    assert "" not in shown, f"empty user bubbles in the transcript: {shown}"
+    assert errors == []

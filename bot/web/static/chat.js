@@ -18,6 +18,7 @@
       if (/^https?:\/\//.test(part)) {
         const a = document.createElement("a");
         a.href = part; a.textContent = part; a.rel = "noopener"; a.target = "_blank";
+        a.dir = "ltr";  // an address stays left-to-right inside Arabic text
         node.appendChild(a);
       } else if (part) {
         node.appendChild(document.createTextNode(part));
@@ -94,6 +95,12 @@
     input.value = "";
     send(text);
   });
+
+  for (const text of log.querySelectorAll("li .text")) {  // the history: links as above
+    const value = text.textContent;
+    text.textContent = "";
+    appendText(text, value);
+  }
 
   for (const button of log.querySelectorAll("button[data-payload]")) {
     bind(button, button.dataset.payload, button.textContent);
