@@ -39,6 +39,7 @@ from tests.conftest import free_port
 
 PASSWORD = "bench-password-123"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+LINE_ID = re.compile(r'data-kind="(message|transition)" data-id="(\d+)"')
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -91,6 +92,7 @@ class Console:
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.csrf = ""
         self.announced: dict[int, asyncio.Event] = {}
+        self.seen: dict[int, dict[str, int]] = {}  # per conversation: last ids shown
 
     async def login(self) -> None:
         page = await (await self.http.get(f"{self.base}/console/login?lang=de")).text()
@@ -114,15 +116,21 @@ class Console:
                     self.announced.setdefault(event["id"], asyncio.Event()).set()
 
     async def shows(self, conversation: int, text: str) -> None:
-        """Wait for the conversation's event, then fetch the transcript like the page does."""
+        """Wait for the conversation's event, then fetch what is new in its transcript, as
+        the conversation page does (after the last message and transition it shows)."""
+        seen = self.seen.setdefault(conversation, {"message": 0, "transition": 0})
         while True:
             flag = self.announced.setdefault(conversation, asyncio.Event())
             await flag.wait()
             flag.clear()
-            async with self.http.get(f"{self.base}/console/conversations/{conversation}"
-                                     f"/transcript?after=0") as response:
-                if text in await response.text():
-                    return
+            url = (f"{self.base}/console/conversations/{conversation}/transcript"
+                   f"?after={seen['message']}&after_transition={seen['transition']}")
+            async with self.http.get(url) as response:
+                fragment = await response.text()
+            for kind, number in LINE_ID.findall(fragment):
+                seen[kind] = max(seen[kind], int(number))
+            if text in fragment:
+                return
 
 
 class WebUser:
@@ -155,6 +163,29 @@ async def conversation_ids(console: Console, count: int) -> list[int]:
     return ids
 
 
+async def user_message(console: Console, user: WebUser, conversation: int, round_: int,
+                       ) -> float:
+    text = f"Frage {round_}-{user.number}"
+    start = time.perf_counter()
+    sending = asyncio.create_task(user.say(text))
+    await console.shows(conversation, text)  # until the console shows it …
+    elapsed = time.perf_counter() - start
+    await sending  # … not until the app has also answered the request
+    return elapsed
+
+
+async def counsellor_reply(console: Console, user: WebUser, conversation: int, round_: int,
+                           ) -> float:
+    text = f"Antwort {round_}-{user.number}"
+    start = time.perf_counter()
+    sending = asyncio.create_task(
+        console.post(f"/console/conversations/{conversation}/reply", text=text))
+    await user.receives(text)
+    elapsed = time.perf_counter() - start
+    await sending
+    return elapsed
+
+
 async def measure(base: str, count: int, rounds: int) -> None:
     console = Console(base)
     await console.login()
@@ -170,25 +201,14 @@ async def measure(base: str, count: int, rounds: int) -> None:
     await asyncio.sleep(1)
     to_console: list[float] = []
     to_user: list[float] = []
-    for round_ in range(rounds):
-        async def user_message(user: WebUser, conversation: int) -> float:
-            text = f"Frage {round_}-{user.number}"
-            start = time.perf_counter()
-            await asyncio.gather(user.say(text), console.shows(conversation, text))
-            return time.perf_counter() - start
-
-        async def counsellor_reply(user: WebUser, conversation: int) -> float:
-            text = f"Antwort {round_}-{user.number}"
-            start = time.perf_counter()
-            await asyncio.gather(
-                console.post(f"/console/conversations/{conversation}/reply", text=text),
-                user.receives(text))
-            return time.perf_counter() - start
-
-        to_console += await asyncio.gather(*(user_message(u, c) for u, c in zip(users, ids,
-                                                                               strict=True)))
-        to_user += await asyncio.gather(*(counsellor_reply(u, c) for u, c in zip(users, ids,
-                                                                                 strict=True)))
+    for round_ in range(rounds + 1):  # round 0 warms up (first parses, connections)
+        pairs = list(zip(users, ids, strict=True))
+        shown = await asyncio.gather(*(user_message(console, u, c, round_) for u, c in pairs))
+        received = await asyncio.gather(*(counsellor_reply(console, u, c, round_)
+                                          for u, c in pairs))
+        if round_:
+            to_console += shown
+            to_user += received
     print(f"{count} conversations in handoff at once, {rounds} rounds of one message each "
           "way per conversation, all conversations at the same time:")
     report("user → console", to_console)
