@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from bot.i18n import Translator, load_translators
 from bot.kb.loader import load_knowledge
@@ -24,6 +25,10 @@ from bot.nlu.training import ensure_model
 from bot.settings import PROJECT_ROOT, Settings
 
 TEST_TOKEN = "test-token"
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium (`./lotse test` installs it)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"  # test artefacts: look at them
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -89,3 +94,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path}/lotse.db"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+async def chromium() -> AsyncIterator[Browser]:
+    """One browser per test (2 cores: never two at once); a context or page per person."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        await browser.close()

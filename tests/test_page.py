@@ -8,18 +8,12 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from yarl import URL
 
 from bot.nlu.client import RasaClient
-from bot.settings import PROJECT_ROOT
 from bot.web.app import create_app
-from tests.conftest import app_settings, free_port
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"  # test artefacts: look at them
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.conftest import SCREENSHOTS, app_settings, free_port
 
 
 @pytest.fixture
@@ -32,17 +26,8 @@ async def site(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def test_chat_in_german_then_arabic_right_to_left(site: str, browser: Browser) -> None:
-    page = await browser.new_page()
+async def test_chat_in_german_then_arabic_right_to_left(site: str, chromium: Browser) -> None:
+    page = await chromium.new_page()
     await page.goto(f"{site}/?lang=de")
     welcome = page.locator("li.bot").first  # first visit: welcome, privacy, language
     await welcome.wait_for(timeout=20_000)

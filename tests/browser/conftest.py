@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from cryptography.fernet import Fernet
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console.auth import hash_password
@@ -21,12 +21,11 @@ from bot.nlu.client import RasaClient
 from bot.storage.handoff_models import ConsoleUser
 from bot.web.app import create_app
 from bot.web.keys import DB
-from tests.conftest import app_settings, free_port
+from tests.conftest import SCREENSHOTS, app_settings, free_port
 from tests.console.conftest import PASSWORD
 from tests.telegram.conftest import api, polling, rasa_port
-from tests.test_page import CHROMIUM, FLAGS, SCREENSHOTS
 
-__all__ = ["PASSWORD", "Site", "api", "chromium", "polling", "site"]
+__all__ = ["PASSWORD", "Site", "api", "polling", "site"]
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -83,16 +82,6 @@ async def site(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[Site]:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield Site(f"http://127.0.0.1:{port}", runner.app)
     await runner.cleanup()
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    """One browser per test (2 cores: never two at once); a context per person."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        await browser.close()
 
 
 # --- helpers for the tests --------------------------------------------------------------

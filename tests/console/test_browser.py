@@ -3,29 +3,12 @@ right-to-left at phone width, and no CSP violation (screenshots in var/screensho
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from playwright.async_api import Browser, Page
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright
-
-from bot.settings import PROJECT_ROOT
 from bot.storage.models import Message
 from bot.web.keys import BUS
+from tests.conftest import SCREENSHOTS
 from tests.console.conftest import PASSWORD, Console
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        await browser.close()
 
 
 async def logged_in(console: Console, chromium: Browser, username: str, width: int,
