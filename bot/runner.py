@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.kb.glossary import load_glossary
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
 from bot.kb.source import KnowledgeError
@@ -30,6 +31,7 @@ def say(message: str) -> None:
 def knowledge_or_exit(settings: Settings) -> Knowledge:
     try:
         knowledge = load_knowledge(settings.knowledge_dir)
+        load_glossary(settings.knowledge_dir / "glossary.yml")
     except KnowledgeError as exc:
         say(f"knowledge is broken, not starting: {exc}")
         raise SystemExit(2) from None

@@ -92,7 +92,7 @@ def test_spellings_resolve(text: str, quarter_id: str) -> None:
 def test_acceptance_places() -> None:
     eller = find_place_in_text("I live in Eller")
     assert eller is not None
-    assert "Gumbertstraße 160" in welcome_points_for(DUS, eller)[0].point.address
+    assert "Gumbertstraße 119" in welcome_points_for(DUS, eller)[0].point.address
     garath = place_from_postcode("40595", KNOWLEDGE)
     assert garath is not None
     assert "Telleringstraße" in welcome_points_for(DUS, garath)[0].point.address
