@@ -11,10 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     LotseAction,
     Resources,
+    buttons_json,
     city_of,
     merged,
     office_block,
-    provenance_line,
+    office_buttons,
+    reply_json,
+    source_links,
+    source_note,
     translator,
 )
 from bot.core.types import TOPICS
@@ -34,13 +38,16 @@ class ActionAnswerFaq(LotseAction):
         faq = self.resources.knowledge.faqs.get(key or "")
         if faq is None:
             return ActionResponsibleOffice(self.resources).run(dispatcher, tracker, domain)
-        office = city.offices[faq.office]
-        text = "\n\n".join([
-            faq.answer_for(city.id, _.language),
-            office_block(_, office, _.language),
-            provenance_line(_, merged(faq.provenance, office.provenance)),
-        ])
-        dispatcher.utter_message(text=text, json_message={"kind": "faq", "ref": faq.intent})
+        sources = self.resources.knowledge.sources
+        parts, buttons, prov = [faq.answer_for(city.id, _.language)], [], faq.provenance
+        if faq.office is not None:
+            office = city.offices[faq.office]
+            parts.append(office_block(_, office, _.language))
+            buttons = office_buttons(_, office)
+            prov = merged(faq.provenance, office.provenance)
+        text = "\n\n".join([*parts, source_note(_, prov, sources)])
+        dispatcher.utter_message(text=text, buttons=buttons_json(buttons), json_message=reply_json(
+            "faq", faq.intent, source_links(_, prov, sources)))
         return [SlotSet("last_topic", faq.topic)]
 
 
@@ -62,12 +69,15 @@ class ActionResponsibleOffice(LotseAction):
             return []
         office_id = office_for_topic(self.resources, city, topic)
         parts = [_("topic_office_intro", topic=_(f"topic:{topic}"), city=city.name[_.language])]
+        buttons, links = [], []
         if office_id:
-            office = city.offices[office_id]
-            parts += [office_block(_, office, _.language), provenance_line(_, office.provenance)]
+            office, sources = city.offices[office_id], self.resources.knowledge.sources
+            parts += [office_block(_, office, _.language),
+                      source_note(_, office.provenance, sources)]
+            buttons, links = office_buttons(_, office), source_links(_, office.provenance, sources)
         parts.append(_("topic_ask_more"))
-        dispatcher.utter_message(text="\n\n".join(parts),
-                                 json_message={"kind": "office", "ref": topic})
+        dispatcher.utter_message(text="\n\n".join(parts), buttons=buttons_json(buttons),
+                                 json_message=reply_json("office", topic, links))
         return [SlotSet("last_topic", topic)]
 
 
@@ -75,6 +85,8 @@ def office_for_topic(resources: Resources, city: City, topic: str) -> str | None
     """The office most FAQs of this topic name (the topic's usual office)."""
     counts: dict[str, int] = {}
     for faq in resources.knowledge.faqs_of(topic):
+        if faq.office is None:
+            continue
         counts[faq.office] = counts.get(faq.office, 0) + 1
     ranked = sorted(counts, key=lambda o: -counts[o])
     return next((o for o in ranked if o in city.offices), None)

@@ -13,7 +13,9 @@ from actions.common import (
     Resources,
     buttons_json,
     city_of,
-    provenance_line,
+    reply_json,
+    source_links,
+    source_note,
     state_of,
     translator,
 )
@@ -21,7 +23,7 @@ from bot.core.dialogue import yes_or_no
 from bot.core.names import normalise
 from bot.core.types import Button, ParseResult
 from bot.i18n import Translator
-from bot.kb.model import City, Knowledge
+from bot.kb.model import City, Knowledge, WelcomePoint
 from bot.kb.places import (
     Place,
     PointMatch,
@@ -32,6 +34,7 @@ from bot.kb.places import (
     planned_points,
     welcome_points_for,
 )
+from bot.kb.provenance import Source
 
 
 def city_named(knowledge: Knowledge, name: str | None) -> City | None:
@@ -83,7 +86,8 @@ class ActionFindWelcomePoint(LotseAction):
             place = Place(city=city.id, districts=tuple(city.districts))
         if place.city != city.id:
             return events + self._confirm_city(dispatcher, _, place)
-        return events + answer_for_place(dispatcher, _, city, place)
+        return events + answer_for_place(dispatcher, _, city, place,
+                                         self.resources.knowledge.sources)
 
     def _ask_for_place(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                        _: Translator) -> list[dict[str, Any]]:
@@ -106,7 +110,7 @@ class ActionFindWelcomePoint(LotseAction):
 
 
 def answer_for_place(dispatcher: CollectingDispatcher, _: Translator, city: City,
-                     place: Place) -> list[dict[str, Any]]:
+                     place: Place, sources: dict[str, Source]) -> list[dict[str, Any]]:
     if not place.districts:
         dispatcher.utter_message(text=_("postcode_without_district", postcode=place.postcode or ""),
                                  json_message={"kind": "ask_location", "request_location": True})
@@ -117,36 +121,46 @@ def answer_for_place(dispatcher: CollectingDispatcher, _: Translator, city: City
         key = "district_point_planned" if planned else "district_without_point"
         numbers = ", ".join(str(d) for d in place.districts)
         dispatcher.utter_message(text=_(key, district=numbers))
+    if matches:  # a plain line first: it also takes Telegram's share-location keyboard away
+        dispatcher.utter_message(text=_("point_serving" if matches[0].serves_user
+                                        else "point_nearest"))
     for match in matches:
-        dispatcher.utter_message(text=render_match(_, match),
-                                 json_message={"kind": "welcome_point", "venue": venue(_, match)})
+        heading = match.serves_user != matches[0].serves_user
+        dispatcher.utter_message(text=card_text(_, match, sources, alone=len(matches) == 1,
+                                                heading=heading),
+                                 buttons=buttons_json(card_buttons(_, match.point)),
+                                 json_message=reply_json(
+                                     "welcome_point", match.point.id,
+                                     source_links(_, match.point.provenance, sources)))
     return [SlotSet("pending", None), SlotSet("place_ref", None)]
 
 
-def render_match(_: Translator, match: PointMatch) -> str:
+def card_text(_: Translator, match: PointMatch, sources: dict[str, Source], alone: bool,
+              heading: bool) -> str:
+    """A compact card: name, operator, address, distance, the honest date (whose point it is
+    only when it differs from the line above the cards); the general description only when
+    it is the one point shown."""
     point = match.point
-    lines = [_("point_serving" if match.serves_user else "point_nearest"),
-             point.name[_.language], _("operator_line", operator=point.operator)]
+    lines = [_("point_serving" if match.serves_user else "point_nearest")] if heading else []
+    lines += [point.name[_.language], _("operator_line", operator=point.operator)]
     if point.address:
         lines.append(_("address_line", address=point.address))
-    if point.description:
-        lines.append(point.description[_.language])
     if match.distance_km is not None:
         key = "distance_approx" if point.coordinates_approximate else "distance"
         lines.append(_(key, km=f"{match.distance_km:.1f}"))
-    lines.append(_("maps_line", url=maps_link(point)))
-    if point.url:
-        lines.append(_("website_line", url=point.url))
-    lines.append(provenance_line(_, point.provenance))
+    if alone and point.description:
+        lines.append(point.description[_.language])
+    lines.append(source_note(_, point.provenance, sources))
     return "\n".join(lines)
 
 
-def venue(_: Translator, match: PointMatch) -> dict[str, Any] | None:
-    point = match.point
-    if point.lat is None or point.lon is None:
-        return None
-    return {"lat": point.lat, "lon": point.lon, "title": point.name[_.language],
-            "address": point.address or point.operator}
+def card_buttons(_: Translator, point: WelcomePoint) -> list[Button]:
+    buttons = []
+    if point.address or point.lat is not None:
+        buttons.append(Button(_("button:map"), url=maps_link(point)))
+    if point.url:
+        buttons.append(Button(_("button:point_page"), url=point.url))
+    return buttons
 
 
 def _entity(tracker: Tracker, kind: str) -> str | None:
@@ -178,5 +192,6 @@ class ActionSwitchCity(LotseAction):
         place = place_from_ref(state.place_ref or "", self.resources.knowledge)
         events: list[dict[str, Any]] = [SlotSet("city", city.id)]
         if place is not None and place.city == city.id:
-            events += answer_for_place(dispatcher, _, city, place)
+            events += answer_for_place(dispatcher, _, city, place,
+                                         self.resources.knowledge.sources)
         return [*events, SlotSet("pending", None), SlotSet("place_ref", None)]

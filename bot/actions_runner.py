@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.core.machine import ActionDone, Context, Outcome, transition
-from bot.core.types import Button, ConversationState, Location, ParseResult, Reply
+from bot.core.types import Button, ConversationState, Link, Location, ParseResult, Reply
 
 
 def latest_message(text: str, parse: ParseResult, raw: dict[str, Any] | None,
@@ -33,11 +33,13 @@ def to_reply(message: dict[str, Any]) -> Reply:
     venue = custom.get("venue")
     return Reply(
         text=message.get("text") or "",
-        buttons=[Button(str(b["title"]), str(b["payload"])) for b in message.get("buttons") or []],
+        buttons=[Button(str(b["title"]), str(b.get("payload") or ""), b.get("url"))
+                 for b in message.get("buttons") or []],
         venue=Location(venue["lat"], venue["lon"], venue["title"], venue["address"])
         if venue else None,
         kind=str(custom.get("kind") or "text"),
         ref=custom.get("ref"),
+        links=[Link(str(link["label"]), link.get("url")) for link in custom.get("links") or []],
     )
 
 

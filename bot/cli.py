@@ -15,7 +15,15 @@ from pathlib import Path
 from bot.core.dialogue import Policy
 from bot.nlu.evaluate import evaluate, load_examples, load_nonsense, misclassified, report
 from bot.nlu.process import running_rasa
-from bot.runner import VAR, knowledge_or_exit, rasa_for, say, serve_until_stopped, train
+from bot.runner import (
+    VAR,
+    knowledge_or_exit,
+    rasa_for,
+    review,
+    say,
+    serve_until_stopped,
+    train,
+)
 from bot.settings import PROJECT_ROOT, Settings
 
 
@@ -112,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                         "%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "check":
-        knowledge_or_exit(settings)
+        review(knowledge_or_exit(settings))
         from bot.console.canned import canned_or_exit
 
         canned_or_exit()

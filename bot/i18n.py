@@ -7,14 +7,17 @@ app starts (no build step, nothing written to disk).
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.core.types import LANGUAGES
+from bot.kb.model import SourceDate
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "lotse"
@@ -52,3 +55,16 @@ def load_translators(locale_dir: Path = LOCALE_DIR, domain: str = DOMAIN,
         lang: Translator(lang, compile_catalog(locale_dir / lang / "LC_MESSAGES" / f"{domain}.po"))
         for lang in LANGUAGES
     }
+
+
+def format_day(day: dt.date, language: str) -> str:
+    return format_date(day, "long", locale=language)
+
+
+def format_source_date(date: SourceDate, language: str) -> str:
+    """As precise as the source is: "2019", "November 2026", "3. Juni 2025"."""
+    if not date.month:
+        return str(date.year)
+    if not date.day:
+        return format_date(date.as_date(), "MMMM y", locale=language)
+    return format_day(date.as_date(), language)

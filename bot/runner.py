@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from aiohttp import web
 from bot.kb.glossary import load_glossary
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
+from bot.kb.review import review_lines
 from bot.kb.source import KnowledgeError
 from bot.nlu.client import RasaClient
 from bot.nlu.process import RasaServer
@@ -36,8 +38,14 @@ def knowledge_or_exit(settings: Settings) -> Knowledge:
         say(f"knowledge is broken, not starting: {exc}")
         raise SystemExit(2) from None
     say(f"knowledge: {len(knowledge.faqs)} FAQs, cities {', '.join(knowledge.cities)}, "
-        f"{len(knowledge.unverified)} unverified records")
+        f"{len(knowledge.sources)} named sources, {len(knowledge.unverified)} unverified records")
     return knowledge
+
+
+def review(knowledge: Knowledge) -> None:
+    """`./lotse check`: the records by status and by age, and what to check first."""
+    for line in review_lines(knowledge, dt.date.today()):
+        say(line)
 
 
 def train(settings: Settings, config: Path) -> Path:

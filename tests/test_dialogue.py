@@ -77,6 +77,17 @@ def test_topic_with_matching_faq_runs_the_faq_action() -> None:
     assert state.last_topic == "residence"
 
 
+def test_a_topic_is_not_answered_when_the_message_is_most_like_out_of_scope() -> None:
+    """"blub blub": DIET says residence (0.76), the most similar training example is
+    out_of_scope: ask, do not answer."""
+    plan = decide(turn("residence", 0.76, faq_key="residence/blue_card", nearest="out_of_scope"),
+                  ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_CLARIFY]
+    plan = decide(turn("residence", 0.76, faq_key="residence/blue_card", nearest="residence"),
+                  ConversationState(), _, POLICY)
+    assert plan.actions == [ACTION_FAQ]
+
+
 def test_topic_without_matching_faq_names_the_office() -> None:
     t = turn("housing", faq_key="residence/permit_extend")
     plan = decide(t, ConversationState(), _, POLICY)

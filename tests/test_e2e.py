@@ -14,7 +14,7 @@ from tests.conftest import app_settings
 from tests.test_web import Client, post, start
 
 LABELS = {"de": "Zuständig:", "en": "Responsible office:", "ar": "الجهة المختصة:"}
-SOURCE = {"de": "Quelle:", "en": "Source:", "ar": "المصدر:"}
+SOURCE = {"de": "Stand:", "en": "As of", "ar": "تاريخ المعلومات:"}
 
 
 @pytest.fixture
@@ -80,7 +80,10 @@ async def test_welcome_point_asks_for_a_place_then_answers(chat: Client) -> None
 async def test_shared_location_gives_the_nearest_point_with_distance(chat: Client) -> None:
     await post(chat, "wp-loc", "welcome point please")
     replies = await post(chat, "wp-loc", "", location={"lat": 51.2093, "lon": 6.8341})
-    assert any(r["custom"].get("venue") for r in replies)
+    cards = [r for r in replies if r["custom"]["kind"] == "welcome_point"]
+    assert cards and all(any(b.get("url", "").startswith("https://www.openstreetmap.org/")
+                             for b in r["buttons"]) for r in cards), cards
+    assert all(r["custom"]["links"] for r in cards)  # named sources
     assert any("km" in r["text"] for r in replies)
 
 

@@ -76,7 +76,7 @@ async def test_a_crash_while_handling_then_the_retry_stores_the_message_once(
         await service.handle(incoming)
     assert (await stored(database))[0] == [("in", "received")]
     replies = (await service.handle(incoming)).replies
-    assert any(r.venue is not None for r in replies)
+    assert any(r.kind == "welcome_point" for r in replies)
     rows, _state = await stored(database)
     assert rows[0] == ("in", "answered") and len(rows) == 1 + len(replies)
     assert crash.calls == 2
@@ -92,8 +92,9 @@ async def test_the_same_message_again_replays_its_replies_and_moves_nothing(
     replies = await replies_to(service, where)
     rows, state = await stored(database)
     again = await replies_to(service, where)
-    assert again == replies  # text, kind, buttons, venue and reference
-    assert any(r.venue is not None for r in again) and any(r.buttons for r in first)
+    assert again == replies  # text, kind, buttons (also the map's), reference and sources
+    assert any(b.url for r in again for b in r.buttons) and any(r.links for r in again)
+    assert any(r.buttons for r in first)
     assert await stored(database) == (rows, state)
     other = await replies_to(service, Incoming("telegram", "4712", "Hallo", key="telegram:900003"))
     assert [r.text for r in other] == [r.text for r in first]  # a new key is a new message

@@ -3,6 +3,7 @@ with the real Rasa server behind it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -177,3 +178,19 @@ async def test_chat_page_is_served_in_each_language(chat: Client) -> None:
 
 async def test_health_reports_nlu(chat: Client) -> None:
     assert await (await chat.get("/health")).json() == {"app": "ok", "nlu": "ok"}
+
+
+async def test_the_history_of_a_reloaded_page_is_data_that_cannot_break_out(chat: Client) -> None:
+    """The conversation so far comes as JSON in a data island (the same format as the
+    answers); a user's `</script>` stays text."""
+    hostile = '</script><script>alert("x")</script> & <b>'
+    await post(chat, "island", hostile)
+    jar = chat.session.cookie_jar
+    jar.clear()
+    jar.update_cookies({COOKIE: CHAT_SESSIONS[(id(chat), "island")]}, chat.make_url("/"))
+    page = await (await chat.get("/")).text()
+    assert "<script>alert" not in page
+    island = page.split('<script type="application/json" id="history">', 1)[1]
+    history = json.loads(island.split("</script>", 1)[0])
+    assert (history[0]["who"], history[0]["text"]) == ("user", hostile)
+    assert len(history) >= 2 and all("custom" in item for item in history)

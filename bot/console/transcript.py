@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.console.auth import aware
 from bot.console.labels import city_name, district_label, topic_label
 from bot.console.queries import Labels
-from bot.i18n import Translator
-from bot.kb.model import Knowledge
+from bot.core.types import Link
+from bot.i18n import Translator, format_source_date
+from bot.kb.model import Confirmation, Knowledge
 from bot.storage.handoff_models import HandoffTransition
 from bot.storage.models import Conversation, Message, User
 
@@ -80,8 +81,9 @@ async def lines(session: AsyncSession, conversation_id: int, names: dict[int, st
 @dataclass(frozen=True)
 class FaqInfo:
     intent: str
-    sources: tuple[str, ...]
-    as_of: dt.date
+    sources: tuple[Link, ...]  # named, in the console's language
+    source_date: str  # how old its sources are ("2019", "November 2026")
+    confirmed: Confirmation | None  # who confirmed it and when (None: nobody yet)
     verified: bool
 
 
@@ -117,11 +119,12 @@ async def detail(session: AsyncSession, conversation_id: int, labels: Labels,
         city=city_name(labels.knowledge, str(state.get("city") or user.city), labels.lang),
         district=district_label(labels.knowledge, state.get("place_ref"), labels.lang),
         topic=topic_label(labels.chat, state.get("last_topic"), labels.lang),
-        channel=user.channel, faq=await last_faq(session, conversation_id, labels.knowledge))
+        channel=user.channel, faq=await last_faq(session, conversation_id, labels.knowledge,
+                                                   labels.lang))
 
 
 async def last_faq(session: AsyncSession, conversation_id: int,
-                   knowledge: Knowledge) -> FaqInfo | None:
+                   knowledge: Knowledge, lang: str) -> FaqInfo | None:
     """The FAQ the bot answered with last, with its provenance."""
     message = await session.scalar(
         select(Message).where(Message.conversation_id == conversation_id,
@@ -132,4 +135,7 @@ async def last_faq(session: AsyncSession, conversation_id: int,
     if faq is None:
         return None
     prov = faq.provenance
-    return FaqInfo(ref, prov.source, prov.as_of, prov.verified)
+    links = tuple(Link(f"{s.publisher[lang]}: {s.title[lang]} ({s.date})", s.url)
+                  for s in (knowledge.sources[r] for r in prov.source))
+    return FaqInfo(ref, links, format_source_date(prov.source_date, lang), prov.confirmed,
+                   prov.verified)

@@ -173,7 +173,10 @@ def _answer_intent(
 ) -> Plan:
     parse = turn.parse
     assert parse is not None
-    if intent in TOPICS and parse.confidence >= policy.clarify_below:
+    # a topic is answered when the NLU is sure, unless the message is most like something Lotse
+    # does not answer ("blub blub", "how do you cook biryani"): then it asks
+    if intent in TOPICS and parse.confidence >= policy.clarify_below \
+            and parse.nearest != "out_of_scope":
         state.misses = 0
         state.last_topic = intent
         faq_topic = (parse.faq_key or "").split("/")[0]

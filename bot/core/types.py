@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("de", "en", "ar")
@@ -15,6 +15,10 @@ META_INTENTS: tuple[str, ...] = (
     "human_handoff", "emergency", "out_of_scope", "change_language", "inform",
 )
 FALLBACK_INTENT = "nlu_fallback"
+# How much the ResponseSelector's FAQ ranking counts, against DIET's topic ranking, when the
+# two disagree about the topic (`ParseResult.joint_topic`). Chosen among 0.5 / 1 / 2 / 4 on
+# the held-out set (README, "Understanding"); 0 turns the joint decision off.
+FAQ_WEIGHT_FOR_TOPIC = 2.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class ParseResult:
     # the NLU found the message unlike all of them (then the intent is nlu_fallback)
     similarity: float | None = None
     novel: bool = False
+    nearest: str | None = None  # the intent of the most similar training example
+    faq_ranking: tuple[tuple[str, float], ...] = ()  # the ResponseSelector's top FAQ keys
 
     def entity(self, kind: str) -> str | None:
         return next((e.value for e in self.entities if e.kind == kind), None)
@@ -55,6 +61,10 @@ class ParseResult:
         )
         novelty = data.get("novelty") or {}
         similarity = novelty.get("similarity")
+        faq_ranking = tuple(
+            (str(r["intent_response_key"]), float(r.get("confidence") or 0.0))
+            for r in selector.get("ranking") or [] if r.get("intent_response_key")
+        )
         return cls(
             intent=intent.get("name"),
             confidence=float(intent.get("confidence") or 0.0),
@@ -64,13 +74,47 @@ class ParseResult:
             entities=entities,
             similarity=float(similarity) if similarity is not None else None,
             novel=bool(novelty.get("novel")),
-        )
+            nearest=str(novelty["nearest"]) if novelty.get("nearest") else None,
+            faq_ranking=faq_ranking,
+        ).joint_topic(FAQ_WEIGHT_FOR_TOPIC)
+
+    def joint_topic(self, faq_weight: float) -> ParseResult:
+        """The topic both classifiers agree on best. DIET ranks the topics, the
+        ResponseSelector ranks the FAQs, each of which belongs to a topic: when DIET's top
+        intent is a topic, take the topic with the highest DIET probability plus `faq_weight`
+        times the probability of its FAQs ("my residence permit, can I get Bürgergeld" —
+        DIET: residence, the FAQ: benefits/buergergeld — is benefits). The confidence is the
+        larger of the two classifiers' confidence in that topic. Meta intents (emergency,
+        greet, …) and fallbacks are left as they are."""
+        if self.intent not in TOPICS or not self.faq_ranking:
+            return self
+        diet = dict(self.ranking)
+        diet.setdefault(self.intent, self.confidence)
+        faqs: dict[str, float] = {}
+        for key, confidence in self.faq_ranking:
+            topic = key.split("/")[0]
+            faqs[topic] = faqs.get(topic, 0.0) + confidence
+        best = max(TOPICS, key=lambda t: diet.get(t, 0.0) + faq_weight * faqs.get(t, 0.0))
+        return replace(self, intent=best,
+                       confidence=max(diet.get(best, 0.0), faqs.get(best, 0.0)))
 
 
 @dataclass(frozen=True)
 class Button:
+    """A button: sends `payload` back as the user's choice, or, with `url`, opens a page."""
+
     title: str
-    payload: str
+    payload: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named link under a reply (a source): the label is shown, never the bare address.
+    Without a url (a council document that is not online) the label is shown as text."""
+
+    label: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,12 +132,16 @@ class Reply:
     venue: Location | None = None
     kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify | ...
     ref: str | None = None  # what the reply is about: a FAQ intent, a topic, a point id
+    links: list[Link] = field(default_factory=list)  # its sources, shown by name
 
     def details(self) -> dict[str, Any] | None:
         """What is stored besides text and kind (None when there is nothing)."""
         details: dict[str, Any] = {}
         if self.buttons:
-            details["buttons"] = [[b.title, b.payload] for b in self.buttons]
+            details["buttons"] = [[b.title, b.payload, b.url] if b.url else [b.title, b.payload]
+                                  for b in self.buttons]
+        if self.links:
+            details["links"] = [[link.label, link.url] for link in self.links]
         if self.venue is not None:
             details["venue"] = dict(self.venue.__dict__)
         if self.ref is not None:
@@ -105,8 +153,9 @@ class Reply:
         """The reply again, from what `details()` stored."""
         details = details or {}
         venue = details.get("venue")
-        return cls(text, [Button(t, p) for t, p in details.get("buttons", [])],
-                   Location(**venue) if venue else None, kind, details.get("ref"))
+        return cls(text, [Button(*b) for b in details.get("buttons", [])],
+                   Location(**venue) if venue else None, kind, details.get("ref"),
+                   [Link(label, url) for label, url in details.get("links", [])])
 
 
 HANDOFF_COLUMNS = ("status", "assignee")  # not in the JSON: the conversation's columns

@@ -162,10 +162,10 @@ class Handoffs:
             for message in messages:
                 message.extra = {**(message.extra or {}), "undelivered": True}
             return False
-        label = self._translators[messages[0].language]("tg:share_location")
+        words = self._translators[messages[0].language]
         session.add_all(OutboxMessage(chat_id=int(chat), method=call.method, params=call.params,
                                       status="pending", attempts=0, not_before=0.0)
-                        for call in render_all(replies, label, False))
+                        for call in render_all(replies, words, False))
         return True
 
     # --- timers ---

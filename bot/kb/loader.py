@@ -16,24 +16,17 @@ from bot.kb.model import (
     Knowledge,
     Office,
     Postcode,
-    Provenance,
     Quarter,
     WelcomePoint,
 )
+from bot.kb.provenance import Ledger, load_sources
 from bot.kb.source import KnowledgeError, Node, read_yaml
 
 CITY_FILES = ("city.yml", "offices.yml", "welcome_points.yml", "districts.yml", "postcodes.csv")
 MAX_ANSWER_CHARS = 900
 
 
-def provenance(node: Node, unverified: list[str], label: str) -> Provenance:
-    prov = Provenance(node.strings("source"), node.date("as_of"), node.flag("verified"))
-    if not prov.verified:
-        unverified.append(f"{node.path.name}:{node.line} {label}")
-    return prov
-
-
-def load_faqs(folder: Path, unverified: list[str]) -> dict[str, Faq]:
+def load_faqs(folder: Path, ledger: Ledger) -> dict[str, Faq]:
     faqs: dict[str, Faq] = {}
     for topic in TOPICS:
         path = folder / f"{topic}.yml"
@@ -43,14 +36,14 @@ def load_faqs(folder: Path, unverified: list[str]) -> dict[str, Faq]:
         if doc.text("topic") != topic:
             raise doc.fail("topic", f"must be '{topic}' (the file name)")
         for item in doc.nodes("faqs"):
-            faq = _faq(topic, item, unverified)
+            faq = _faq(topic, item, ledger)
             if faq.intent in faqs:
                 raise item.fail("key", f"duplicate FAQ key '{faq.key}'")
             faqs[faq.intent] = faq
     return faqs
 
 
-def _faq(topic: str, item: Node, unverified: list[str]) -> Faq:
+def _faq(topic: str, item: Node, ledger: Ledger) -> Faq:
     key = item.text("key")
     answer = item.localised("answer")
     city_answer = {
@@ -62,18 +55,18 @@ def _faq(topic: str, item: Node, unverified: list[str]) -> Faq:
             if len(texts[lang]) > MAX_ANSWER_CHARS:
                 raise item.fail("answer", f"{lang} answer longer than {MAX_ANSWER_CHARS} chars")
     return Faq(
-        topic=topic, key=key, office=item.text("office"), answer=answer,
-        city_answer=city_answer, provenance=provenance(item, unverified, f"faq {topic}/{key}"),
+        topic=topic, key=key, office=item.text("office", required=False) or None, answer=answer,
+        city_answer=city_answer, provenance=ledger.read(item, f"faq {topic}/{key}"),
         where=f"{item.path.name}:{item.line}",
     )
 
 
-def load_emergency(path: Path, unverified: list[str]) -> Emergency:
+def load_emergency(path: Path, ledger: Ledger) -> Emergency:
     doc = read_yaml(path)
     numbers = tuple(
         Helpline(
             number=n.text("number"), label=n.localised("label"), when=n.localised("when"),
-            provenance=provenance(n, unverified, f"helpline {n.get('number')}"),
+            provenance=ledger.read(n, f"helpline {n.get('number')}"),
         )
         for n in doc.nodes("numbers")
     )
@@ -82,35 +75,35 @@ def load_emergency(path: Path, unverified: list[str]) -> Emergency:
     return Emergency(intro=doc.localised("intro"), numbers=numbers)
 
 
-def load_city(folder: Path, unverified: list[str]) -> City:
+def load_city(folder: Path, ledger: Ledger) -> City:
     for name in CITY_FILES:
         if not (folder / name).exists():
             raise KnowledgeError(folder / name, 0, "(file)", "required file is missing")
     doc = read_yaml(folder / "city.yml")
     center = doc.node("center")
-    districts = _districts(read_yaml(folder / "districts.yml"), unverified)
+    districts = _districts(read_yaml(folder / "districts.yml"), ledger)
     return City(
         id=doc.text("id"), name=doc.localised("name"), aliases=doc.strings("aliases"),
         center=(center.number("lat"), center.number("lon")), portal=doc.text("portal"),
-        offices=_offices(read_yaml(folder / "offices.yml"), unverified),
-        welcome_points=_welcome_points(read_yaml(folder / "welcome_points.yml"), unverified),
+        offices=_offices(read_yaml(folder / "offices.yml"), ledger),
+        welcome_points=_welcome_points(read_yaml(folder / "welcome_points.yml"), ledger),
         districts=districts,
         postcodes=load_postcodes(folder / "postcodes.csv", set(districts)),
-        provenance=provenance(doc, unverified, f"city {doc.get('id')}"),
-        counselling_hours=_hours(doc, unverified),
+        provenance=ledger.read(doc, f"city {doc.get('id')}"),
+        counselling_hours=_hours(doc, ledger),
     )
 
 
-def _hours(doc: Node, unverified: list[str]) -> CounsellingHours | None:
+def _hours(doc: Node, ledger: Ledger) -> CounsellingHours | None:
     """Optional `counselling_hours: {text: {de, en, ar}, source, as_of, verified}`."""
     if doc.get("counselling_hours") is None:
         return None
     node = doc.node("counselling_hours")
     return CounsellingHours(node.localised("text"),
-                            provenance(node, unverified, f"counselling hours {doc.get('id')}"))
+                            ledger.read(node, f"counselling hours {doc.get('id')}"))
 
 
-def _offices(doc: Node, unverified: list[str]) -> dict[str, Office]:
+def _offices(doc: Node, ledger: Ledger) -> dict[str, Office]:
     offices: dict[str, Office] = {}
     for item in doc.nodes("offices"):
         office_id = item.text("id")
@@ -121,12 +114,12 @@ def _offices(doc: Node, unverified: list[str]) -> dict[str, Office]:
             id=office_id, name=item.localised("name"), address=item.text("address", required=False),
             url=item.text("url", required=False),
             bring={lang: bring.strings(lang) for lang in LANGUAGES} if bring else {},
-            provenance=provenance(item, unverified, f"office {office_id}"),
+            provenance=ledger.read(item, f"office {office_id}"),
         )
     return offices
 
 
-def _welcome_points(doc: Node, unverified: list[str]) -> tuple[WelcomePoint, ...]:
+def _welcome_points(doc: Node, ledger: Ledger) -> tuple[WelcomePoint, ...]:
     points = []
     for item in doc.nodes("welcome_points"):
         status = item.text("status")
@@ -147,12 +140,12 @@ def _welcome_points(doc: Node, unverified: list[str]) -> tuple[WelcomePoint, ...
             coordinates_approximate=item.flag("coordinates_approximate", True),
             url=item.text("url", required=False),
             description=item.localised("description", required=False),
-            provenance=provenance(item, unverified, f"welcome point {item.get('id')}"),
+            provenance=ledger.read(item, f"welcome point {item.get('id')}"),
         ))
     return tuple(points)
 
 
-def _districts(doc: Node, unverified: list[str]) -> dict[int, District]:
+def _districts(doc: Node, ledger: Ledger) -> dict[int, District]:
     districts: dict[int, District] = {}
     for item in doc.nodes("districts"):
         number = int(item.number("number"))
@@ -164,7 +157,7 @@ def _districts(doc: Node, unverified: list[str]) -> dict[int, District]:
         districts[number] = District(
             number=number, name=item.localised("name"), quarters=quarters,
             aliases=item.strings("aliases", required=False),
-            provenance=provenance(item, unverified, f"district {number}"),
+            provenance=ledger.read(item, f"district {number}"),
         )
     return districts
 
@@ -199,19 +192,23 @@ def _postcode(path: Path, line: int, row: dict[str, str], known: set[int]) -> Po
 
 def load_knowledge(root: Path) -> Knowledge:
     """Read and cross-check the whole knowledge folder; raises KnowledgeError."""
-    unverified: list[str] = []
-    faqs = load_faqs(root / "common" / "faq", unverified)
-    emergency = load_emergency(root / "common" / "emergency.yml", unverified)
+    sources_file = root / "sources.yml"
+    if not sources_file.exists():
+        raise KnowledgeError(sources_file, 0, "(file)", "the named sources are missing")
+    ledger = Ledger(load_sources(sources_file))
+    faqs = load_faqs(root / "common" / "faq", ledger)
+    emergency = load_emergency(root / "common" / "emergency.yml", ledger)
     cities = {}
     for folder in sorted(p for p in root.iterdir() if (p / "city.yml").exists()):
-        city = load_city(folder, unverified)
+        city = load_city(folder, ledger)
         cities[city.id] = city
     if not cities:
         raise KnowledgeError(root, 0, "(folder)", "no city folder with a city.yml")
     for faq in faqs.values():
         for city in cities.values():
-            if faq.office not in city.offices:
+            if faq.office is not None and faq.office not in city.offices:
                 path, line = faq.where.split(":")
                 raise KnowledgeError(root / "common" / "faq" / path, int(line), "office",
                                      f"office '{faq.office}' is not defined for {city.id}")
-    return Knowledge(cities=cities, faqs=faqs, emergency=emergency, unverified=unverified)
+    return Knowledge(cities=cities, faqs=faqs, emergency=emergency, sources=ledger.sources,
+                     records=ledger.records)

@@ -4,22 +4,53 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.kb.provenance import Record, Source
 
 Localised = dict[str, str]  # {"de": ..., "en": ..., "ar": ...}
 
 
+@dataclass(frozen=True, order=True)
+class SourceDate:
+    """A source's own date, as precise as the source is: a year, a month or a day (0: not
+    given)."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    def as_date(self) -> dt.date:
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def __str__(self) -> str:
+        parts = [f"{self.year:04d}", f"{self.month:02d}" if self.month else "",
+                 f"{self.day:02d}" if self.day else ""]
+        return "-".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A person checked the record against its sources (or the office) on this day."""
+
+    on: dt.date
+    by: str
+
+
 @dataclass(frozen=True)
 class Provenance:
-    source: tuple[str, ...]
-    as_of: dt.date
-    verified: bool
+    source: tuple[str, ...]  # refs named in knowledge/sources.yml
+    source_date: SourceDate  # the newest of its sources' dates
+    confirmed: Confirmation | None  # None until a person confirms it
+    verified: bool  # every statement was read in a seed or an official page it cites
 
 
 @dataclass(frozen=True)
 class Faq:
     topic: str
     key: str
-    office: str
+    office: str | None  # None: a national service without a local office
     answer: Localised
     city_answer: dict[str, Localised]
     provenance: Provenance
@@ -130,7 +161,12 @@ class Knowledge:
     cities: dict[str, City]
     faqs: dict[str, Faq]  # by "topic/key"
     emergency: Emergency
-    unverified: list[str] = field(default_factory=list)  # "file:line kind id" for staff
+    sources: dict[str, Source] = field(default_factory=dict)  # knowledge/sources.yml by ref
+    records: list[Record] = field(default_factory=list)  # every record, for staff
+
+    @property
+    def unverified(self) -> list[str]:
+        return [f"{r.where} {r.label}" for r in self.records if not r.provenance.verified]
 
     def faqs_of(self, topic: str) -> list[Faq]:
         return [f for f in self.faqs.values() if f.topic == topic]

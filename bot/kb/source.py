@@ -112,6 +112,12 @@ def _construct_node(loader: _LineLoader, yaml_node: yaml.MappingNode) -> Node:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_node)
+# Dates stay text until a field reads them (`Node.date`), so a wrong one ("2019-13-01") is
+# reported with its file, line and field instead of failing inside the YAML parser.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def read_yaml(path: Path) -> Node:

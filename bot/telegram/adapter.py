@@ -38,8 +38,8 @@ class Adapter:
         outcome = await self._handler.handle(update)
         if outcome is None:
             return []
-        label = self._translators[outcome.language]("tg:share_location")
-        calls = render_all(outcome.replies, label, outcome.remove_keyboard)
+        calls = render_all(outcome.replies, self._translators[outcome.language],
+                           outcome.remove_keyboard)
         settled = settle(update.callback_query) if outcome.settle_pressed else None
         return [settled, *calls] if settled else calls
 
@@ -50,7 +50,7 @@ class Adapter:
         sender = (payload.get("message") or payload.get("callback_query") or {}).get("from")
         view = await self._prefs.view(chat_id, (sender or {}).get("language_code"))
         _ = self._translators[view.language]
-        return render_all([Reply(_("tg:error"))], _("tg:share_location"), False)
+        return render_all([Reply(_("tg:error"))], _, False)
 
     def _acknowledge(self, update: Update) -> None:
         if update.callback_query is not None:

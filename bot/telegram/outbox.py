@@ -72,8 +72,9 @@ def reply_markup(data: dict[str, Any] | None) -> Markup | None:
     if not data:
         return None
     if "inline_keyboard" in data:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(b["text"], callback_data=b[
-            "callback_data"]) for b in row] for row in data["inline_keyboard"]])
+        return InlineKeyboardMarkup([[  # a choice (callback data) or a page (url)
+            InlineKeyboardButton(b["text"], callback_data=b.get("callback_data"), url=b.get("url"))
+            for b in row] for row in data["inline_keyboard"]])
     if "keyboard" in data:
         return ReplyKeyboardMarkup(
             [[KeyboardButton(b["text"], request_location=b.get("request_location"))

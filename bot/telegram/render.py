@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.types import Button, Reply
+from bot.core.types import Button, Link, Reply
 from bot.telegram.callbacks import fits
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ TEXT_LIMIT = 4096  # Bot API: characters of a message text
 _SEPARATORS = ("\n\n", "\n", " ")
 REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
 CHOSEN = "✓"
+Words = Callable[[str], str]  # a label's key → its text in the user's language (a Translator)
 
 
 @dataclass
@@ -81,10 +82,13 @@ def _hard_cut(text: str, limit: int) -> list[str]:
 
 
 def inline_keyboard(buttons: Iterable[Button], one_per_row: bool = False) -> dict[str, Any] | None:
-    """Buttons as an inline keyboard; a payload over 64 bytes is dropped (and logged)."""
-    usable = []
+    """Buttons as an inline keyboard (a page button opens its url); a payload over 64 bytes is
+    dropped (and logged)."""
+    usable: list[dict[str, str]] = []
     for button in buttons:
-        if fits(button.payload):
+        if button.url:
+            usable.append({"text": button.title, "url": button.url})
+        elif fits(button.payload):
             usable.append({"text": button.title, "callback_data": button.payload})
         else:
             log.warning("button dropped: callback data of %d bytes exceeds 64",
@@ -106,15 +110,28 @@ def location_keyboard(label: str) -> dict[str, Any]:
             "resize_keyboard": True, "one_time_keyboard": True}
 
 
-def render(reply: Reply, share_location_label: str) -> list[Call]:
-    """The calls for one reply: its text (split when long; the keyboard on the last part),
-    then a venue when it names a place."""
-    calls = [Call("sendMessage", {"text": html.escape(chunk, quote=False), "parse_mode": "HTML",
+def links_html(links: Iterable[Link], label: str) -> str:
+    """Sources as one line of named HTML links ("Quellen: Stadt Düsseldorf: … (2019) · …")."""
+    named = [f'<a href="{html.escape(link.url)}">{html.escape(link.label, quote=False)}</a>'
+             if link.url else html.escape(link.label, quote=False) for link in links]
+    return f"{html.escape(label, quote=False)} {' · '.join(named)}" if named else ""
+
+
+def render(reply: Reply, words: Words) -> list[Call]:
+    """The calls for one reply: its text (split when long; the keyboard and the named sources
+    on the last part), then a venue when it names a place. `words` translates the labels."""
+    chunks = [html.escape(chunk, quote=False) for chunk in split_text(reply.text)]
+    sources = links_html(reply.links, words("sources_label"))
+    if sources and chunks and len(f"{chunks[-1]}\n\n{sources}") <= TEXT_LIMIT:
+        chunks[-1] = f"{chunks[-1]}\n\n{sources}"
+    elif sources:
+        chunks.append(sources)
+    calls = [Call("sendMessage", {"text": chunk, "parse_mode": "HTML",
                                   "link_preview_options": {"is_disabled": True}})
-             for chunk in split_text(reply.text)]
+             for chunk in chunks]
     markup = inline_keyboard(reply.buttons, one_per_row=reply.kind == "clarify")
     if markup is None and reply.kind == "ask_location":
-        markup = location_keyboard(share_location_label)
+        markup = location_keyboard(words("tg:share_location"))
     if markup is not None:
         if not calls:
             log.warning("reply without text dropped its keyboard")
@@ -137,11 +154,10 @@ def settle_choice(message_id: int, text_html: str, label: str) -> Call:
                                     "link_preview_options": {"is_disabled": True}})
 
 
-def render_all(replies: list[Reply], share_location_label: str,
-               remove_keyboard: bool) -> list[Call]:
+def render_all(replies: list[Reply], words: Words, remove_keyboard: bool) -> list[Call]:
     """All replies of one update, in order. `remove_keyboard` takes the share-location keyboard
     away with the first message that has no keyboard of its own."""
-    calls = [call for reply in replies for call in render(reply, share_location_label)]
+    calls = [call for reply in replies for call in render(reply, words)]
     if remove_keyboard:
         for call in calls:
             if call.method == "sendMessage" and "reply_markup" not in call.params:

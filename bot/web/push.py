@@ -14,22 +14,14 @@ from aiohttp_sse import sse_response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.types import Reply
 from bot.storage import repository as repo
 from bot.storage.models import Conversation, Message, User
 from bot.web.errors import error
 from bot.web.keys import BUS, DB, IDENTITY, SETTINGS
+from bot.web.payload import message_json
 
 BATCH = 100
 WAIT_SECONDS = 20.0  # look again even without an event (a missed NOTIFY costs this much)
-
-
-def pushed_reply(message: Message) -> dict[str, Any]:
-    reply = Reply.stored(message.text, message.status, message.extra)
-    data: dict[str, Any] = {"id": message.id, "text": reply.text, "custom": {"kind": reply.kind}}
-    if reply.buttons:
-        data["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    return data
 
 
 async def pushed_since(session: AsyncSession, pseudo: str, after: int,
@@ -67,7 +59,7 @@ async def chat_events(request: web.Request) -> web.StreamResponse:
             async with sessions() as session:
                 messages, mine = await pushed_since(session, pseudo, after)
             for message in messages:
-                await stream.send(json.dumps(pushed_reply(message), ensure_ascii=False),
+                await stream.send(json.dumps(message_json(message), ensure_ascii=False),
                                   id=str(message.id), event="message")
                 after = message.id
             if len(messages) == BATCH:

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.language import normalise_hint
-from bot.core.types import LANGUAGES, Incoming, Location, Reply
+from bot.core.types import LANGUAGES, Incoming, Location
 from bot.storage import repository as repo
-from bot.storage.models import Message
 from bot.web.errors import error
 from bot.web.keys import DB, IDENTITY, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.payload import message_json, reply_json
 from bot.web.push import chat_events
 
 HISTORY = 60  # messages of the current conversation shown again on a reload
@@ -37,19 +37,13 @@ async def chat_page(request: web.Request) -> web.Response:
                    if m.text or m.direction != "in"]  # a pressed button has no text
     html = request.app[TEMPLATES].get_template("index.html").render(
         _=_, lang=lang, dir="rtl" if _.rtl else "ltr", languages=LANGUAGES,
-        history=[history_item(m) for m in history], last=len(history) - 1,
+        history=[message_json(m) for m in history],
         after=max((m.id for m in history), default=0))
     response = web.Response(text=html, content_type="text/html")
     response.headers["Cache-Control"] = "no-store"
     if refresh:
         request.app[IDENTITY].set_cookie(response, session_id)
     return response
-
-
-def history_item(message: Message) -> dict[str, Any]:
-    reply = Reply.stored(message.text, message.status, message.extra)
-    who = "user" if message.direction == "in" else "bot"
-    return {"who": who, "text": reply.text, "kind": reply.kind, "buttons": reply.buttons}
 
 
 def incoming_from(body: Any, session_id: str) -> Incoming | str:
@@ -76,19 +70,6 @@ def incoming_from(body: Any, session_id: str) -> Incoming | str:
                     location=loc, payload=payload)
 
 
-def reply_json(recipient: str, reply: Reply) -> dict[str, Any]:
-    data: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
-    if reply.buttons:
-        data["buttons"] = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-    custom: dict[str, Any] = {"kind": reply.kind}
-    if reply.ref:
-        custom["ref"] = reply.ref
-    if reply.venue:
-        custom["venue"] = reply.venue.__dict__
-    data["custom"] = custom
-    return data
-
-
 async def rest_webhook(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return error(415, "send JSON with Content-Type: application/json")
@@ -102,7 +83,8 @@ async def rest_webhook(request: web.Request) -> web.Response:
         return error(400, incoming)
     answer = await request.app[SERVICE].handle(incoming)
     recipient = body.get("sender") or "web"
-    response = web.json_response([reply_json(recipient, r) for r in answer.replies])
+    response = web.json_response([{"recipient_id": recipient, **reply_json(r)}
+                                   for r in answer.replies])
     if refresh:
         request.app[IDENTITY].set_cookie(response, session_id)
     return response

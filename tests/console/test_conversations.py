@@ -114,7 +114,8 @@ async def test_transcript_shows_users_bot_counsellors_notes_and_transitions(
     assert "internal note — not sent" in page and "Needs an interpreter" in page
     assert '<div class="bubble" dir="auto" lang="ar">أين مكتب التسجيل؟</div>' in page
     assert page.count('class="bubble" dir="auto"') == 4
-    assert "registration/register_address" in page and "As of" in page  # the FAQ's source
+    assert "registration/register_address" in page and "Sources dated" in page  # provenance
+    assert "not confirmed by anyone yet" in page and "seed:" not in page
     assert 'id="reply-form"' in page  # Amal holds the conversation
     assert "Hello! This is a member of the counselling team" not in page
     assert "مرحبًا! معك أحد أعضاء فريق الاستشارة" in page  # canned replies: user's language

@@ -136,7 +136,11 @@ async def test_missed_pushes_arrive_after_a_reconnect(chat: Client) -> None:
     assert (await next_event(again))["text"] == "كيف أستطيع مساعدتك؟"  # only what was missed
     again.close()
     page = await (await chat.get("/?lang=ar")).text()  # a reload shows the conversation
-    assert "كيف أستطيع مساعدتك؟" in page and 'dir="rtl"' in page and first["id"] < third["id"]
+    island = page.split('<script type="application/json" id="history">', 1)[1]
+    history = json.loads(island.split("</script>", 1)[0])
+    assert history[-1]["text"] == "كيف أستطيع مساعدتك؟" and history[-1]["id"] == third["id"]
+    assert history[-1]["custom"]["kind"] == "counsellor"
+    assert 'dir="rtl"' in page and first["id"] < third["id"]
 
 
 async def test_nobody_online_offers_the_welcome_point_and_a_message(chat: Client) -> None:

@@ -82,6 +82,11 @@ def check_send(method: str, params: dict[str, Any]) -> tuple[str | None, dict[st
     markup = params.get("reply_markup") or {}
     for row in markup.get("inline_keyboard", []):
         for button in row:
+            if "url" in button:  # a page button: an http(s) address and no callback data
+                if "callback_data" in button or not str(button["url"]).startswith(
+                        ("https://", "http://")):
+                    return "BUTTON_URL_INVALID", {}
+                continue
             data = button.get("callback_data", "")
             if not 1 <= len(data.encode()) <= 64:
                 return "BUTTON_DATA_INVALID", {}

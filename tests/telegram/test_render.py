@@ -13,6 +13,7 @@ from bot.core.types import (
     TOPICS,
     Button,
     ConversationState,
+    Link,
     Location,
     ParseResult,
     Reply,
@@ -33,13 +34,15 @@ from bot.telegram.render import (
 from tests.telegram import updates
 from tests.telegram.apicheck import check_send
 
+WORDS = {"tg:share_location": "📍 Standort", "sources_label": "Quellen:"}.__getitem__
+
 
 def validator(knowledge: Knowledge) -> CallbackValidator:
     return CallbackValidator(knowledge.cities, knowledge.faqs)
 
 
 def test_short_text_is_one_message_and_escaped() -> None:
-    [call] = render(Reply("Fristen <3 & Termine > alles"), "📍")
+    [call] = render(Reply("Fristen <3 & Termine > alles"), WORDS)
     assert call.params["text"] == "Fristen &lt;3 &amp; Termine &gt; alles"
     assert call.params["parse_mode"] == "HTML"
     assert check_send("sendmessage", {"chat_id": 1, **call.params})[0] is None
@@ -72,7 +75,7 @@ def test_length_counts_utf16_and_escapes() -> None:
 
 def test_buttons_go_on_the_last_part_and_the_server_accepts_every_part() -> None:
     reply = Reply("\n\n".join(["x" * 3000] * 3), [Button("Wohnen", "/housing")])
-    calls = render(reply, "📍")
+    calls = render(reply, WORDS)
     assert len(calls) == 3
     assert "reply_markup" not in calls[0].params
     assert calls[-1].params["reply_markup"]["inline_keyboard"] == [
@@ -82,24 +85,52 @@ def test_buttons_go_on_the_last_part_and_the_server_accepts_every_part() -> None
 
 
 def test_ask_location_gets_a_request_location_keyboard_and_venue_a_sendvenue() -> None:
-    [ask] = render(Reply("Wo wohnen Sie?", kind="ask_location"), "📍 Standort")
+    [ask] = render(Reply("Wo wohnen Sie?", kind="ask_location"), WORDS)
     assert ask.params["reply_markup"]["keyboard"] == [
         [{"text": "📍 Standort", "request_location": True}]]
     venue = Location(51.2, 6.8, "Welcome Point 8", "Gumbertstraße 160")
-    text, place = render(Reply("Ihre Stelle", venue=venue, kind="welcome_point"), "📍")
+    text, place = render(Reply("Ihre Stelle", venue=venue, kind="welcome_point"), WORDS)
     assert (text.method, place.method) == ("sendMessage", "sendVenue")
     assert place.params == {"latitude": 51.2, "longitude": 6.8, "title": "Welcome Point 8",
                             "address": "Gumbertstraße 160"}
 
 
+def test_sources_are_named_html_links_and_page_buttons_open_their_address() -> None:
+    reply = Reply("Welcome Point 3\nAdresse: Kölner Straße 265", kind="welcome_point",
+                  buttons=[Button("🗺 Karte", url="https://www.openstreetmap.org/search?q=a&b=c"),
+                           Button("Weiter", "/deny")],
+                  links=[Link("Stadt Düsseldorf: Welcome Points (2019)",
+                              "https://www.duesseldorf.de/wp?a=1&b=2"),
+                         Link("Stadt <Düsseldorf> & Rat: Antrag (2016)")])
+    [call] = render(reply, WORDS)
+    text = call.params["text"]
+    assert text.endswith('Quellen: <a href="https://www.duesseldorf.de/wp?a=1&amp;b=2">'
+                         'Stadt Düsseldorf: Welcome Points (2019)</a> · '
+                         'Stadt &lt;Düsseldorf&gt; &amp; Rat: Antrag (2016)'), text
+    assert "https://" not in text.split("<a href=")[0]  # no bare address in the text
+    assert call.params["reply_markup"]["inline_keyboard"] == [[
+        {"text": "🗺 Karte", "url": "https://www.openstreetmap.org/search?q=a&b=c"},
+        {"text": "Weiter", "callback_data": "/deny"}]]
+    assert check_send("sendmessage", {"chat_id": 7, **call.params})[0] is None
+
+
+def test_sources_go_to_their_own_message_when_the_text_is_full() -> None:
+    long_text = "x" * (TEXT_LIMIT - 10)
+    calls = render(Reply(long_text, links=[Link("BAMF: Integrationskurs (2026)",
+                                                "https://www.bamf.de/x")]), WORDS)
+    assert [c.params["text"][:8] for c in calls] == ["x" * 8, "Quellen:"]
+    for call in calls:
+        assert check_send("sendmessage", {"chat_id": 7, **call.params})[0] is None
+
+
 def test_remove_keyboard_goes_on_the_first_message_without_a_keyboard() -> None:
-    calls = render_all([Reply("a", [Button("b", "/deny")]), Reply("c"), Reply("d")], "📍", True)
+    calls = render_all([Reply("a", [Button("b", "/deny")]), Reply("c"), Reply("d")], WORDS, True)
     assert calls[1].params["reply_markup"] == {"remove_keyboard": True}
     assert "reply_markup" not in calls[2].params
 
 
 def test_a_button_over_64_bytes_is_dropped() -> None:
-    [call] = render(Reply("t", [Button("ok", "/deny"), Button("long", "/" + "x" * 64)]), "📍")
+    [call] = render(Reply("t", [Button("ok", "/deny"), Button("long", "/" + "x" * 64)]), WORDS)
     assert call.params["reply_markup"]["inline_keyboard"] == [
         [{"text": "ok", "callback_data": "/deny"}]]
 
@@ -166,7 +197,7 @@ def test_describe(update: dict[str, object], expected: tuple[int | None, str]) -
 
 def test_escaping_is_reversible() -> None:
     text = "a < b & c > d \"quoted\" 'single'"
-    [call] = render(Reply(text), "📍")
+    [call] = render(Reply(text), WORDS)
     assert html.unescape(call.params["text"]) == text
 
 

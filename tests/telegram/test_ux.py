@@ -16,6 +16,8 @@ from bot.telegram.render import Call, render_all, settle_choice
 from tests.telegram import updates
 from tests.telegram.harness import Harness
 
+WORDS = {"sources_label": "Quellen:"}.__getitem__
+
 UNSUPPORTED = {"de": "Ich kann nur Textnachrichten", "en": "I can only read text messages",
                "ar": "أستطيع قراءة الرسائل المكتوبة"}
 
@@ -100,7 +102,7 @@ async def test_handled_rows_keep_no_raw_chat_id_or_text(polling: Harness) -> Non
 
 async def test_a_text_over_4096_characters_arrives_in_parts_in_order(polling: Harness) -> None:
     paragraphs = [f"<{i}> " + "Miete & Kaution. " * 40 for i in range(10)]
-    calls = render_all([Reply("\n\n".join(paragraphs))], "📍", False)
+    calls = render_all([Reply("\n\n".join(paragraphs))], WORDS, False)
     await queue(polling, 3050, calls)
     await polling.api.wait_for(lambda: len(polling.api.sent_to(3050)) == len(calls),
                                what="all parts")

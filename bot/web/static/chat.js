@@ -6,6 +6,7 @@
   const script = document.currentScript;
   const lang = script.dataset.lang;
   const counsellorLabel = script.dataset.counsellor;
+  const sourcesLabel = script.dataset.sources;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
@@ -30,10 +31,54 @@
     button.addEventListener("click", () => send(payload, title));
   }
 
-  function show(text, who, kind, buttons) {
+  function buttonRow(buttons, choices) {
+    // A choice sends its payload; a page button opens its address (a link, not a form).
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const b of buttons) {
+      if (b.url) {
+        const a = document.createElement("a");
+        a.className = "link-button"; a.href = b.url; a.textContent = b.title;
+        a.rel = "noopener noreferrer"; a.target = "_blank";
+        row.appendChild(a);
+      } else if (choices) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        bind(button, b.payload, b.title);
+        row.appendChild(button);
+      }
+    }
+    return row.children.length ? row : null;
+  }
+
+  function sourceLine(links) {
+    // Named sources: "Quellen: Stadt Düsseldorf: Welcome Points (2019) · …"
+    const line = document.createElement("p");
+    line.className = "sources";
+    line.appendChild(document.createTextNode(sourcesLabel + " "));
+    links.forEach((link, i) => {
+      if (i) { line.appendChild(document.createTextNode(" · ")); }
+      if (link.url) {
+        const a = document.createElement("a");
+        a.href = link.url; a.textContent = link.label;
+        a.rel = "noopener noreferrer"; a.target = "_blank";
+        line.appendChild(a);
+      } else {
+        line.appendChild(document.createTextNode(link.label));
+      }
+    });
+    return line;
+  }
+
+  // One reply as the server sends it (REST answer, pushed message or history): text,
+  // buttons and custom {kind, links}. `choices`: whether its choice buttons still work.
+  function show(r, who, choices) {
+    const kind = r.custom && r.custom.kind;
     const item = document.createElement("li");
     item.className = who + (kind === "emergency" ? " emergency" : "") +
-      (kind === "counsellor" ? " counsellor" : "");
+      (kind === "counsellor" ? " counsellor" : "") +
+      (kind === "welcome_point" ? " card" : "");
     item.setAttribute("dir", "auto");
     if (kind === "counsellor") {
       const author = document.createElement("span");
@@ -43,26 +88,18 @@
     }
     const body = document.createElement("span");
     body.className = "text";
-    appendText(body, text);
+    appendText(body, r.text || "");
     item.appendChild(body);
-    if (buttons && buttons.length) {
-      const row = document.createElement("div");
-      row.className = "buttons";
-      for (const b of buttons) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = b.title;
-        bind(button, b.payload, b.title);
-        row.appendChild(button);
-      }
-      item.appendChild(row);
-    }
+    const links = r.custom && r.custom.links;
+    if (links && links.length) { item.appendChild(sourceLine(links)); }
+    const row = r.buttons && r.buttons.length ? buttonRow(r.buttons, choices) : null;
+    if (row) { item.appendChild(row); }
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
   }
 
   async function send(message, shown, silent) {
-    if (!silent) { show(shown || message, "user"); }
+    if (!silent) { show({ text: shown || message }, "user", false); }
     errorBox.hidden = true;
     try {
       const response = await fetch("/webhooks/rest/webhook", {
@@ -73,7 +110,7 @@
       });
       const replies = await response.json();
       if (!response.ok) { throw new Error(replies.error || response.status); }
-      for (const r of replies) { show(r.text, "bot", r.custom && r.custom.kind, r.buttons); }
+      for (const r of replies) { show(r, "bot", true); }
     } catch (e) {
       errorBox.hidden = false;
     }
@@ -83,8 +120,7 @@
     // EventSource reconnects by itself and sends Last-Event-ID: nothing is missed.
     const events = new EventSource("/chat/events?after=" + encodeURIComponent(script.dataset.after || "0"));
     events.addEventListener("message", (event) => {
-      const r = JSON.parse(event.data);
-      show(r.text, "bot", r.custom && r.custom.kind, r.buttons);
+      show(JSON.parse(event.data), "bot", true);
     });
   }
 
@@ -96,15 +132,9 @@
     send(text);
   });
 
-  for (const text of log.querySelectorAll("li .text")) {  // the history: links as above
-    const value = text.textContent;
-    text.textContent = "";
-    appendText(text, value);
-  }
-
-  for (const button of log.querySelectorAll("button[data-payload]")) {
-    bind(button, button.dataset.payload, button.textContent);
-  }
+  // The conversation so far (a reload loses nothing); only the last message's choices work.
+  const history = JSON.parse(document.getElementById("history").textContent || "[]");
+  history.forEach((r, i) => show(r, r.who || "bot", i === history.length - 1));
 
   for (const link of document.querySelectorAll(".languages a")) {
     link.addEventListener("click", () => {
