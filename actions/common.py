@@ -73,9 +73,7 @@ def source_note(_: Translator, prov: Provenance, sources: dict[str, Source]) -> 
 
 def source_links(_: Translator, prov: Provenance, sources: dict[str, Source]) -> list[Link]:
     """The sources by name: "Stadt Düsseldorf: Welcome Points (2019)"."""
-    lang = _.language
-    return [Link(f"{s.publisher[lang]}: {s.title[lang]} ({s.date.year})", s.url)
-            for s in (sources[ref] for ref in prov.source)]
+    return [Link(sources[ref].label(_.language), sources[ref].url) for ref in prov.source]
 
 
 def office_block(_: Translator, office: Office, language: str) -> str:

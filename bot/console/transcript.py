@@ -135,7 +135,7 @@ async def last_faq(session: AsyncSession, conversation_id: int,
     if faq is None:
         return None
     prov = faq.provenance
-    links = tuple(Link(f"{s.publisher[lang]}: {s.title[lang]} ({s.date})", s.url)
-                  for s in (knowledge.sources[r] for r in prov.source))
+    links = tuple(Link(knowledge.sources[r].label(lang), knowledge.sources[r].url)
+                  for r in prov.source)
     return FaqInfo(ref, links, format_source_date(prov.source_date, lang), prov.confirmed,
                    prov.verified)

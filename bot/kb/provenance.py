@@ -34,6 +34,10 @@ class Source:
     date: SourceDate
     date_basis: str  # published: the date the source shows; read: the day it was read
 
+    def label(self, language: str) -> str:
+        """How it is named to users: "Stadt Düsseldorf: Welcome Points (2019)"."""
+        return f"{self.publisher[language]}: {self.title[language]} ({self.date.year})"
+
     @property
     def url(self) -> str | None:
         return self.ref if self.ref.startswith(("https://", "http://")) else None
