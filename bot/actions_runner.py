@@ -30,13 +30,10 @@ def latest_message(text: str, parse: ParseResult, raw: dict[str, Any] | None,
 
 def to_reply(message: dict[str, Any]) -> Reply:
     custom = message.get("custom") or {}
-    venue = custom.get("venue")
     return Reply(
         text=message.get("text") or "",
         buttons=[Button(str(b["title"]), str(b.get("payload") or ""), b.get("url"))
                  for b in message.get("buttons") or []],
-        venue=Location(venue["lat"], venue["lon"], venue["title"], venue["address"])
-        if venue else None,
         kind=str(custom.get("kind") or "text"),
         ref=custom.get("ref"),
         links=[Link(str(link["label"]), link.get("url")) for link in custom.get("links") or []],

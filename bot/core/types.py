@@ -129,7 +129,6 @@ class Location:
 class Reply:
     text: str
     buttons: list[Button] = field(default_factory=list)
-    venue: Location | None = None
     kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify | ...
     ref: str | None = None  # what the reply is about: a FAQ intent, a topic, a point id
     links: list[Link] = field(default_factory=list)  # its sources, shown by name
@@ -142,8 +141,6 @@ class Reply:
                                   for b in self.buttons]
         if self.links:
             details["links"] = [[link.label, link.url] for link in self.links]
-        if self.venue is not None:
-            details["venue"] = dict(self.venue.__dict__)
         if self.ref is not None:
             details["ref"] = self.ref
         return details or None
@@ -152,9 +149,8 @@ class Reply:
     def stored(cls, text: str, kind: str, details: dict[str, Any] | None) -> Reply:
         """The reply again, from what `details()` stored."""
         details = details or {}
-        venue = details.get("venue")
         return cls(text, [Button(*b) for b in details.get("buttons", [])],
-                   Location(**venue) if venue else None, kind, details.get("ref"),
+                   kind, details.get("ref"),
                    [Link(label, url) for label, url in details.get("links", [])])
 
 

@@ -90,7 +90,7 @@ class Message(Base):
     status: Mapped[str] = mapped_column(String(20))
     # in: the channel's id for this message (e.g. "telegram:<update_id>"): handled once
     source_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    # out: the message it answers, and what the user saw besides the text (buttons, venue)
+    # out: the message it answers, and what the user saw besides the text (buttons, links)
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("messages.id", ondelete="CASCADE", name="fk_messages_reply_to_id"),
         nullable=True, index=True)

@@ -98,7 +98,7 @@ async def send_call(bot: Bot, chat_id: int, method: str,
             params["text"], chat_id, params["message_id"], parse_mode=params.get("parse_mode"),
             link_preview_options=preview)
         return edited if isinstance(edited, Message) else None
-    if method == "sendVenue":
+    if method == "sendVenue":  # rows stored before Welcome Points became cards
         return await bot.send_venue(chat_id, latitude=params["latitude"],
                                     longitude=params["longitude"], title=params["title"],
                                     address=params["address"], reply_markup=markup)

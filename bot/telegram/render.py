@@ -1,4 +1,4 @@
-"""`Reply` → Bot API calls: HTML-escaped text split at paragraph boundaries, keyboards, venues.
+"""`Reply` → Bot API calls: HTML-escaped text split at paragraph boundaries, keyboards, named links.
 
 The result is plain JSON (`Call`) so it can be stored in the outbox exactly as it will be sent.
 """
@@ -119,7 +119,7 @@ def links_html(links: Iterable[Link], label: str) -> str:
 
 def render(reply: Reply, words: Words) -> list[Call]:
     """The calls for one reply: its text (split when long; the keyboard and the named sources
-    on the last part), then a venue when it names a place. `words` translates the labels."""
+    on the last part). `words` translates the labels."""
     chunks = [html.escape(chunk, quote=False) for chunk in split_text(reply.text)]
     sources = links_html(reply.links, words("sources_label"))
     if sources and chunks and len(f"{chunks[-1]}\n\n{sources}") <= TEXT_LIMIT:
@@ -137,11 +137,6 @@ def render(reply: Reply, words: Words) -> list[Call]:
             log.warning("reply without text dropped its keyboard")
         else:
             calls[-1].params["reply_markup"] = markup
-    if reply.venue is not None:
-        venue = reply.venue
-        calls.append(Call("sendVenue", {"latitude": venue.lat, "longitude": venue.lon,
-                                        "title": venue.name or "📍",
-                                        "address": venue.address or venue.name or "—"}))
     return calls
 
 

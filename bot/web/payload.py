@@ -20,8 +20,6 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     custom: dict[str, Any] = {"kind": reply.kind}
     if reply.ref:
         custom["ref"] = reply.ref
-    if reply.venue:
-        custom["venue"] = reply.venue.__dict__
     if reply.links:
         custom["links"] = [{"label": link.label, "url": link.url} for link in reply.links]
     data["custom"] = custom

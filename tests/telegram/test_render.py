@@ -14,7 +14,6 @@ from bot.core.types import (
     Button,
     ConversationState,
     Link,
-    Location,
     ParseResult,
     Reply,
 )
@@ -84,15 +83,10 @@ def test_buttons_go_on_the_last_part_and_the_server_accepts_every_part() -> None
         assert check_send("sendmessage", {"chat_id": 7, **call.params})[0] is None
 
 
-def test_ask_location_gets_a_request_location_keyboard_and_venue_a_sendvenue() -> None:
+def test_ask_location_gets_a_request_location_keyboard() -> None:
     [ask] = render(Reply("Wo wohnen Sie?", kind="ask_location"), WORDS)
     assert ask.params["reply_markup"]["keyboard"] == [
         [{"text": "📍 Standort", "request_location": True}]]
-    venue = Location(51.2, 6.8, "Welcome Point 8", "Gumbertstraße 160")
-    text, place = render(Reply("Ihre Stelle", venue=venue, kind="welcome_point"), WORDS)
-    assert (text.method, place.method) == ("sendMessage", "sendVenue")
-    assert place.params == {"latitude": 51.2, "longitude": 6.8, "title": "Welcome Point 8",
-                            "address": "Gumbertstraße 160"}
 
 
 def test_sources_are_named_html_links_and_page_buttons_open_their_address() -> None:
