@@ -104,8 +104,10 @@ def rss_mib(pid: int | None) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse")
     parser.add_argument("command",
-                        choices=["run", "train", "eval", "bench", "check", "telegram", "admin"])
-    parser.add_argument("action", nargs="?", choices=["create"], help="admin: create an admin")
+                        choices=["run", "train", "eval", "bench", "check", "telegram", "admin",
+                                 "knowledge"])
+    parser.add_argument("action", nargs="?", choices=["create", "export", "import"],
+                        help="admin: create an admin; knowledge: export to / import from files")
     parser.add_argument("--username", help="admin create: the login name")
     parser.add_argument("--display-name", help="admin create: the name shown in the console")
     parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml")
@@ -128,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.console.admin_cli import run_admin
 
         return run_admin(settings, args)
+    elif args.command == "knowledge":
+        from bot.curation.cli import run_knowledge
+
+        return run_knowledge(settings, args.action)
     elif args.command == "train":
         train(settings, args.config)
     elif args.command == "run":

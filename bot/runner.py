@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from bot.curation.documents import load_documents
 from bot.kb.glossary import load_glossary
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
@@ -22,6 +23,7 @@ from bot.nlu.client import RasaClient
 from bot.nlu.process import RasaServer
 from bot.nlu.training import ensure_model
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.db import create_engine, session_factory, upgrade
 
 VAR = PROJECT_ROOT / "var"
 
@@ -54,6 +56,37 @@ def train(settings: Settings, config: Path) -> Path:
                         models_dir=settings.models_dir, progress=say)
 
 
+async def live_model(settings: Settings, config: Path) -> Path:
+    """The model of the live knowledge (the database, seeded from the repository on the
+    first start): training examples and FAQs staff changed in the console are trained
+    here, when the app (re)starts; unchanged documents reuse the model."""
+    from bot.curation.documents import NLU_DATA, Tree, documents, materialized, seed_if_empty
+
+    knowledge_or_exit(settings)  # the repository's files must be valid too (seeding, git)
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            if await seed_if_empty(session, Tree(settings.knowledge_dir,
+                                                 settings.nlu_dir / "data")):
+                await session.commit()
+            docs = await documents(session)
+    finally:
+        await engine.dispose()
+
+    def train_live() -> Path:
+        try:
+            knowledge = load_documents(docs)
+        except KnowledgeError as exc:
+            say(f"the live knowledge is broken, not starting: {exc}")
+            raise SystemExit(2) from None
+        with materialized(docs) as root:
+            return ensure_model(knowledge, config=config, data_dir=root / NLU_DATA,
+                                models_dir=settings.models_dir, progress=say)
+
+    return await asyncio.to_thread(train_live)
+
+
 @contextlib.asynccontextmanager
 async def rasa_for(settings: Settings, config: Path, external: bool) -> AsyncIterator[None]:
     """Rasa for the app's lifetime: trained if needed, started, supervised, stopped."""
@@ -61,7 +94,7 @@ async def rasa_for(settings: Settings, config: Path, external: bool) -> AsyncIte
         say(f"using the Rasa server on 127.0.0.1:{settings.rasa_port}")
         yield
         return
-    model = await asyncio.to_thread(train, settings, config)
+    model = await live_model(settings, config)
     server = RasaServer(model, settings.rasa_port, settings.rasa_token, VAR / "rasa.log")
     say(f"starting Rasa on 127.0.0.1:{settings.rasa_port} (log: {server.log_path}) …")
     await server.start()

@@ -9,23 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import feedback
 from bot.actions_runner import carry_out, latest_message
 from bot.core.dialogue import Policy, Turn, parse_payload
 from bot.core.foreign import foreign_notice
 from bot.core.handoff import OPEN_HANDOFF
 from bot.core.language import Detector, choose_language
 from bot.core.machine import Outcome, UserMessage, transition
-from bot.core.types import ConversationState, Incoming, ParseResult, Reply
+from bot.core.types import TOPICS, ConversationState, Incoming, ParseResult, Reply
+from bot.generation import Generation, Generations
 from bot.handoff import store
 from bot.handoff.bus import Bus
-from bot.handoff.context import Contexts
 from bot.i18n import Translator
 from bot.nlu.client import NluUnavailable
 from bot.storage import repository as repo
@@ -35,8 +34,6 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 NLU_MAX_CHARS = 500  # what the classifier reads of a long message
 ASK_LOCATION = "welcome_point_location"  # the dialogue's open question "where do you live?"
-
-Parser = Callable[[str], Awaitable[tuple[ParseResult, dict[str, Any]]]]
 
 
 def clean_text(text: str, limit: int) -> tuple[str, bool]:
@@ -50,6 +47,16 @@ def what_was_sent(incoming: Incoming) -> dict[str, Any] | None:
     if incoming.payload:
         return {"payload": incoming.payload[:200]}
     return {"location": True} if incoming.location is not None else None
+
+
+def likely_topic(parse: ParseResult) -> str | None:
+    """The topic a message is probably about, also when the bot fell back: the NLU's topic,
+    else the topic of its FAQ guess, else of its nearest training example."""
+    for name in (parse.intent, parse.faq_key, parse.nearest):
+        topic = (name or "").split("/")[0]
+        if topic in TOPICS:
+            return topic
+    return None
 
 
 @dataclass
@@ -85,17 +92,14 @@ class KeyedLocks:
 
 
 class ChatService:
-    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], parse: Parser,
+    def __init__(self, *, sessions: async_sessionmaker[AsyncSession], generations: Generations,
                  detector: Detector, translators: dict[str, Translator],
-                 actions: dict[str, Action], config: ServiceConfig, contexts: Contexts,
-                 contacts: store.ContactBook, bus: Bus) -> None:
+                 config: ServiceConfig, contacts: store.ContactBook, bus: Bus) -> None:
         self._sessions = sessions
-        self._parse = parse
+        self._generations = generations
         self._detector = detector
         self._translators = translators
-        self._actions = actions
         self._config = config
-        self._contexts = contexts
         self._contacts = contacts
         self._bus = bus
         self._locks = KeyedLocks()
@@ -130,10 +134,15 @@ class ChatService:
                                      "status": state.status})
         asked_before = state.pending == ASK_LOCATION
         state.language = choice.language
-        outcome, new, replies, parse = await self._respond(incoming, text, was_cut, state)
+        generation = self._generations.current  # one generation for the whole turn
+        press = feedback.pressed(incoming.payload)  # 👍 / 👎: no NLU, no turn of the machine
+        outcome, new, replies, parse = await (
+            self._rate(ids[0], press, state) if press is not None
+            else self._respond(generation, incoming, text, was_cut, state))
         notice = foreign_notice(choice.foreign) if choice.foreign else None
         if notice and parse is not None and not outcome.forward:
             replies.insert(0, Reply(notice, kind="language_notice"))
+        replies = feedback.offer(replies, ids[2])  # 👍 / 👎 under each FAQ answer
         status, replies = await self._store_outcome(ids, incoming, outcome, new, parse, replies)
         await self._bus.publish({"kind": "conversation", "id": ids[1], "status": status})
         return Answer(replies, new.language, status, new.pending == ASK_LOCATION, asked_before)
@@ -147,27 +156,36 @@ class ChatService:
                    for m in await repo.replies_to(session, inbound.id)]
         return Answer(replies, state.language, state.status, state.pending == ASK_LOCATION)
 
-    async def _respond(self, incoming: Incoming, text: str, was_cut: bool,
-                       state: ConversationState,
+    async def _rate(self, user_id: int, press: feedback.Press, state: ConversationState,
+                    ) -> tuple[Outcome, ConversationState, list[Reply], ParseResult | None]:
+        """A 👍 / 👎 press: stored once and thanked; the conversation's state stays."""
+        replies = await feedback.rate(self._sessions, user_id, press,
+                                      self._translators[state.language], state.status)
+        return Outcome(state), state, replies, feedback.PRESSED
+
+    async def _respond(self, generation: Generation, incoming: Incoming, text: str,
+                       was_cut: bool, state: ConversationState,
                        ) -> tuple[Outcome, ConversationState, list[Reply], ParseResult | None]:
         _ = self._translators[state.language]
         if not text and incoming.location is None and not incoming.payload:
             return Outcome(state), state, [Reply(_("empty_message"))], None
-        parse, raw = await self._understand(incoming, text)
+        parse, raw = await self._understand(generation, incoming, text)
         event = UserMessage(Turn(text, parse, incoming.location))
-        context = self._contexts.context(counsellors_online=False)
+        contexts = generation.contexts
+        context = contexts.context(counsellors_online=False)
         outcome = transition(state, event, context)
         if outcome.change is not None and outcome.change.to_status == "waiting":
             async with self._sessions() as session:  # only asked when a person is wanted
-                context = await self._contexts.build(session)
+                context = await contexts.build(session)
             outcome = transition(state, event, context)  # pure: the same, told who is online
         message = latest_message(text, parse, raw, incoming.location) if parse else {}
-        new, replies = await carry_out(outcome, self._actions, incoming.sender, message, context)
+        new, replies = await carry_out(outcome, generation.actions, incoming.sender, message,
+                                       context)
         if was_cut:
             replies.insert(0, Reply(_("message_cut", limit=self._config.max_message_chars)))
         return outcome, new, replies, parse
 
-    async def _understand(self, incoming: Incoming, text: str,
+    async def _understand(self, generation: Generation, incoming: Incoming, text: str,
                           ) -> tuple[ParseResult | None, dict[str, Any] | None]:
         if incoming.payload:
             parsed = parse_payload(incoming.payload)
@@ -176,7 +194,7 @@ class ChatService:
         if incoming.location is not None and not text:
             return ParseResult(intent="inform", confidence=1.0), None
         try:
-            return await self._parse(text[:NLU_MAX_CHARS])
+            return await generation.parse(text[:NLU_MAX_CHARS])
         except NluUnavailable as exc:
             log.warning("NLU unavailable: %s", exc)
             return None, None
@@ -194,6 +212,7 @@ class ChatService:
                 if parse is not None or not inbound.text else "nlu_unavailable"
             if parse is not None:
                 inbound.intent, inbound.confidence = parse.faq_key or parse.intent, parse.confidence
+                inbound.topic = likely_topic(parse) if not incoming.payload else None
             conversation = await session.get_one(Conversation, conversation_id)
             conversation.state = state.to_json()
             conversation.urgent = conversation.urgent or state.urgent

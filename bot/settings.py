@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
+    # the live knowledge is in the database (seeded from these folders); every app process
+    # looks this often for a staff edit or a change of the live model
+    knowledge_poll_seconds: float = 1.0
     default_city: str = "duesseldorf"
     default_language: str = "de"
 

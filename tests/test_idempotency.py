@@ -4,13 +4,16 @@ gets the same replies. Real Rasa, real SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 
 from bot.core.types import Incoming, Location, ParseResult, Reply
+from bot.generation import Generations, Version
 from bot.handoff.bus import LocalBus
 from bot.i18n import Translator
 from bot.kb.model import Knowledge
@@ -19,7 +22,7 @@ from bot.secrets import load_secrets
 from bot.service import ChatService
 from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.models import Conversation, Message
-from bot.web.app import build_services
+from bot.web.app import build_services, builder_for
 from tests.conftest import app_settings
 
 
@@ -43,10 +46,12 @@ async def service_on(url: str, tmp_path: Path, rasa: RasaClient, knowledge: Know
     await upgrade(url)
     sessions = session_factory(create_engine(url))
     secrets = load_secrets(settings, tmp_path / "secrets.json")
-    service, _handoffs = build_services(settings, rasa, knowledge, translators, sessions,
-                                        LocalBus(), secrets)
-    if parse is not None:
-        service._parse = parse
+    async with aiohttp.ClientSession() as http:  # not used: the generation's parse is `rasa`'s
+        builder = builder_for(settings, translators, http)
+    generation = builder.from_knowledge(knowledge, Version(0, settings.rasa_url))
+    generation = replace(generation, nlu=rasa, parse=parse or rasa.parse)
+    service, _handoffs = build_services(settings, Generations(generation), translators,
+                                        sessions, LocalBus(), secrets)
     return service
 
 

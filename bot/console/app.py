@@ -11,7 +11,16 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.console import events, views_account, views_conversations, views_users
+from bot.console import (
+    events,
+    views_account,
+    views_analytics,
+    views_conversations,
+    views_knowledge,
+    views_record,
+    views_unanswered,
+    views_users,
+)
 from bot.console.canned import CANNED_FILE, load_canned
 from bot.console.middleware import pages, security_headers, sessions
 from bot.console.state import STATE, ConsoleState
@@ -46,6 +55,12 @@ def routes(app: web.Application) -> None:
     add_get("/users", views_users.users)
     add_post("/users/invite", views_users.invite)
     add_post(r"/users/{id:\d+}/" + USER_ACT, views_users.change)
+    views_knowledge.add_routes(app)
+    views_record.add_routes(app)
+    add_get("/analytics", views_analytics.analytics_page)
+    add_get("/analytics.csv", views_analytics.analytics_csv)
+    add_get("/unanswered", views_unanswered.page)
+    add_post(r"/unanswered/{id:\d+}/{action:example|out_of_scope|dismiss}", views_unanswered.act)
     app.router.add_static("/static/", HERE / "static", name="static")
 
 

@@ -14,15 +14,15 @@ from bot.console.state import STATE
 from bot.console.transcript import Line, detail, lines
 from bot.console.viewer import Viewer, logged_in, need
 from bot.core.types import LANGUAGES
-from bot.web.keys import DB, HANDOFFS, KNOWLEDGE, SETTINGS, TRANSLATORS
+from bot.web.keys import DB, GENERATIONS, HANDOFFS, SETTINGS, TRANSLATORS
 
 TEXT_ACTIONS = ("reply", "note")
 ACTIONS = ("claim", "reply", "note", "release", "close")
 
 
 def labels_for(request: web.Request) -> Labels:
-    return Labels(request.config_dict[KNOWLEDGE], request.config_dict[TRANSLATORS],
-                  language_of(request))
+    knowledge = request.config_dict[GENERATIONS].current.knowledge
+    return Labels(knowledge, request.config_dict[TRANSLATORS], language_of(request))
 
 
 def conversation_id(request: web.Request) -> int:

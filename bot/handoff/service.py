@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rasa_sdk import Action
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,9 +19,9 @@ from bot.actions_runner import carry_out, latest_message
 from bot.core.handoff import Refused
 from bot.core.machine import CounsellorAct, Event, TimerFired, transition
 from bot.core.types import ParseResult, Reply
+from bot.generation import Generations
 from bot.handoff import store
 from bot.handoff.bus import Bus
-from bot.handoff.context import Contexts
 from bot.i18n import Translator
 from bot.storage.handoff_models import ConsoleUser
 from bot.storage.models import Conversation, Message, User, utcnow
@@ -52,15 +51,14 @@ class Timers:
 
 
 class Handoffs:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus, contexts: Contexts,
-                 contacts: store.ContactBook, translators: dict[str, Translator],
-                 actions: dict[str, Action], timers: Timers) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], bus: Bus,
+                 generations: Generations, contacts: store.ContactBook,
+                 translators: dict[str, Translator], timers: Timers) -> None:
         self._sessions = sessions
         self._bus = bus
-        self._contexts = contexts
+        self._generations = generations
         self._contacts = contacts
         self._translators = translators
-        self._actions = actions
         self._timers = timers
         self._ticker: asyncio.Task[None] | None = None
         self.on_outbox: Callable[[], None] | None = None  # wakes the Telegram outbox
@@ -112,7 +110,7 @@ class Handoffs:
 
     async def online_count(self) -> int:
         async with self._sessions() as session:
-            return await self._contexts.online_count(session)
+            return await self._generations.current.contexts.online_count(session)
 
     # --- the one path of every act and timer ---
 
@@ -123,14 +121,16 @@ class Handoffs:
             if loaded is None:
                 return "not_found"
             conversation, user, state = loaded
-            context = await self._contexts.build(session)
+            generation = self._generations.current
+            context = await generation.contexts.build(session)
             try:
                 outcome = transition(state, event, context)
             except Refused as refused:
                 return refused.code
             message = latest_message("", ParseResult(None, 0.0), None, None)
             sender = f"conversation:{conversation_id}"
-            new, replies = await carry_out(outcome, self._actions, sender, message, context)
+            new, replies = await carry_out(outcome, generation.actions, sender, message,
+                                         context)
             change = outcome.change
             if change and not await store.apply_change(session, conversation, change, new.assignee):
                 await session.rollback()

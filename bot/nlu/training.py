@@ -59,14 +59,12 @@ def intents_in(files: Iterable[Path]) -> list[str]:
     return sorted(names)
 
 
-def domain_for(knowledge: Knowledge, intents: list[str]) -> dict[str, object]:
-    """Top-level intents, entities, and one response per retrieval intent (`topic/faq_key`)."""
+def domain_for(intents: list[str]) -> dict[str, object]:
+    """Top-level intents, entities, and one response per retrieval intent (`topic/faq_key`).
+    The response is the FAQ's key, not its answer: the app answers from the live knowledge,
+    and an edited answer must not change the model's fingerprint (no retraining)."""
     top_level = sorted({name.split("/")[0] for name in intents})
-    responses = {}
-    for name in intents:
-        if "/" in name:
-            faq = knowledge.faqs.get(name)
-            responses[f"utter_{name}"] = [{"text": faq.answer["en"] if faq else name}]
+    responses = {f"utter_{name}": [{"text": name}] for name in intents if "/" in name}
     return {"version": "3.1", "intents": top_level, "entities": list(ENTITIES),
             "responses": responses}
 
@@ -87,7 +85,7 @@ def prepare(knowledge: Knowledge, data_dir: Path, build: Path = BUILD) -> tuple[
              for p in gazetteer_patterns(knowledge)]
     _write_if_changed(patterns, "\n".join(lines) + "\n")
     domain = build / "domain.yml"
-    _write_if_changed(domain, yaml.safe_dump(domain_for(knowledge, intents_in(nlu_files(data_dir))),
+    _write_if_changed(domain, yaml.safe_dump(domain_for(intents_in(nlu_files(data_dir))),
                                              allow_unicode=True, sort_keys=True))
     return domain, patterns
 

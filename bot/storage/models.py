@@ -84,6 +84,9 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(80), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # in: the likely topic (the NLU's joint topic, or its nearest example's), also when the
+    # bot fell back: groups the unanswered queue and the dashboard; None for button presses
+    topic: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     language: Mapped[str] = mapped_column(String(5))
     # in: received | answered | nlu_unavailable | forwarded (read by a person, not the bot);
     # out: reply kind (text, faq, emergency, ..., counsellor, handoff); note: note
@@ -105,4 +108,4 @@ class Message(Base):
 
 
 # The console and handoff tables are referenced above by name; load them with the models.
-from bot.storage import handoff_models  # noqa: E402,F401
+from bot.storage import curation_models, handoff_models  # noqa: E402,F401

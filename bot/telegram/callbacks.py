@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot import feedback
 from bot.core.types import LANGUAGES, TOPICS
 
 CALLBACK_LIMIT = 64
@@ -42,7 +43,7 @@ class CallbackValidator:
         `lang:de` and `city:leipzig` are the buttons of earlier versions (still in chats)."""
         if not data or not fits(data):
             return None
-        if data in self._service:
+        if data in self._service or feedback.CALLBACK.fullmatch(data):  # 👍 / 👎 of an answer
             return data
         prefix, _sep, value = data.partition(":")
         if prefix == "lang" and value in LANGUAGES:

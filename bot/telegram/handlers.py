@@ -14,11 +14,10 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.core.dialogue import topic_buttons
 from bot.core.types import TOPICS, Button, Incoming, Location, Reply
+from bot.generation import Generations
 from bot.i18n import Translator
-from bot.kb.model import Knowledge
 from bot.service import Answer, ChatService
 from bot.telegram import callbacks
-from bot.telegram.callbacks import CallbackValidator
 from bot.telegram.prefs import CHANNEL, Prefs
 
 SERVICE_COMMANDS = {"start": "/start", "privacy": "/privacy", "language": "/change_language",
@@ -36,12 +35,11 @@ class Outcome:
 
 class UpdateHandler:
     def __init__(self, service: ChatService, translators: dict[str, Translator],
-                 knowledge: Knowledge, prefs: Prefs) -> None:
+                 generations: Generations, prefs: Prefs) -> None:
         self._service = service
         self._translators = translators
-        self._knowledge = knowledge
+        self._generations = generations  # cities and the callback allow-list, per update
         self._prefs = prefs
-        self._validator = CallbackValidator(knowledge.cities, knowledge.faqs)
 
     async def handle(self, update: Update) -> Outcome | None:
         """Replies for one update; None for updates the bot does not answer."""
@@ -84,7 +82,7 @@ class UpdateHandler:
             return None
         chat_id = chat.id if chat is not None else query.from_user.id
         hint = query.from_user.language_code
-        payload = self._validator.parse(query.data)
+        payload = self._generations.current.callbacks.parse(query.data)
         if payload is None:  # unknown, stale or tampered: a safe reply, nothing changes
             _ = self._translators[(await self._prefs.view(chat_id, hint)).language]
             return Outcome([self._menu(_, "tg:bad_button")], _.language)
@@ -100,7 +98,7 @@ class UpdateHandler:
 
     def _city_question(self, _: Translator) -> Reply:
         buttons = [Button(city.name[_.language], callbacks.city(city.id))
-                   for city in self._knowledge.cities.values()]
+                   for city in self._generations.current.knowledge.cities.values()]
         return Reply(_("choose_city"), buttons)
 
     def _menu(self, _: Translator, message: str) -> Reply:

@@ -28,7 +28,7 @@ from bot.telegram.journal import Journal
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
 from bot.telegram.prefs import Prefs
-from bot.web.keys import HANDOFFS, KNOWLEDGE, SERVICE, TRANSLATORS
+from bot.web.keys import GENERATIONS, HANDOFFS, SERVICE, TRANSLATORS
 
 log = logging.getLogger(__name__)
 SEND_BUFFER = 256 * 1024
@@ -89,7 +89,7 @@ class TelegramRuntime:
         await self._initialise(bot)
         prefs = Prefs(sessions, settings.pseudonym_secret, settings.default_language,
                       settings.default_city)
-        handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[KNOWLEDGE], prefs)
+        handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[GENERATIONS], prefs)
         adapter = self._adapter = Adapter(bot, handler, app[TRANSLATORS], prefs,
                                           settings.default_language)
         self._marks = HandoverLog(self._engine, Journal(journal_path(settings)))

@@ -11,18 +11,15 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import Resources, build_actions
 from bot.console.app import create_console
 from bot.core.dialogue import Policy
+from bot.curation.documents import Tree, documents, seed_if_empty
+from bot.generation import Builder, Generation, Generations, Watcher, live_version
 from bot.handoff.bus import Bus, open_bus
-from bot.handoff.context import Contexts
 from bot.handoff.service import Handoffs, Timers
 from bot.handoff.store import ContactBook
 from bot.i18n import Translator, load_translators
-from bot.kb.loader import load_knowledge
-from bot.kb.model import Knowledge
 from bot.langid import LinguaDetector, vocabulary_from_nlu
-from bot.nlu.client import RasaClient
 from bot.secrets import Secrets, load_secrets
 from bot.service import ChatService, ServiceConfig
 from bot.settings import Settings
@@ -34,15 +31,15 @@ from bot.web.identity import ChatIdentity
 from bot.web.keys import (
     BUS,
     DB,
+    GENERATIONS,
     HANDOFFS,
     IDENTITY,
-    KNOWLEDGE,
-    RASA,
     SECRETS,
     SERVICE,
     SETTINGS,
     TEMPLATES,
     TRANSLATORS,
+    WATCHER,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -52,33 +49,49 @@ MAX_BODY_BYTES = 256 * 1024
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, rasa: RasaClient, knowledge: Knowledge,
+def build_services(settings: Settings, generations: Generations,
                    translators: dict[str, Translator], sessions: async_sessionmaker[AsyncSession],
                    bus: Bus, secrets: Secrets) -> tuple[ChatService, Handoffs]:
-    """The chat pipeline and the counsellors' handoff, over the same actions and state
-    machine context."""
+    """The chat pipeline and the counsellors' handoff, over the same generations."""
     policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
     detector = LinguaDetector(vocabulary_from_nlu(settings.nlu_dir))
-    actions = build_actions(Resources(knowledge, translators, policy))
-    contexts = Contexts(knowledge, translators, policy, settings.presence_timeout_seconds)
     contacts = ContactBook(secrets.contact_key)
     service = ChatService(
-        sessions=sessions, parse=rasa.parse, detector=detector, translators=translators,
-        actions=actions, contexts=contexts, contacts=contacts, bus=bus,
+        sessions=sessions, generations=generations, detector=detector, translators=translators,
+        contacts=contacts, bus=bus,
         config=ServiceConfig(settings.default_language, settings.default_city,
                              settings.pseudonym_secret, settings.max_message_chars, policy))
     timers = Timers(settings.handoff_wait_seconds, settings.handoff_idle_seconds,
                     settings.handoff_tick_seconds)
-    handoffs = Handoffs(sessions, bus, contexts, contacts, translators, actions, timers)
+    handoffs = Handoffs(sessions, bus, generations, contacts, translators, timers)
     return service, handoffs
+
+
+def builder_for(settings: Settings, translators: dict[str, Translator],
+                http: aiohttp.ClientSession) -> Builder:
+    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
+    return Builder(translators, policy, settings.presence_timeout_seconds, http,
+                   settings.rasa_token, settings.rasa_timeout_seconds)
+
+
+async def first_generation(settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                           builder: Builder) -> Generation:
+    """The live knowledge (seeded from the repository on the first start) and the live
+    model; refuses to start on broken knowledge or an unknown default city."""
+    async with sessions() as session:
+        if await seed_if_empty(session, Tree(settings.knowledge_dir, settings.nlu_dir / "data")):
+            await session.commit()
+            log.info("seeded the live knowledge from %s", settings.knowledge_dir)
+        docs = await documents(session)
+    generation = await builder.build(docs, await live_version(sessions, settings.rasa_url))
+    if settings.default_city not in generation.knowledge.cities:
+        raise ValueError(f"LOTSE_DEFAULT_CITY '{settings.default_city}' is not in the knowledge "
+                         f"(known: {', '.join(generation.knowledge.cities)})")
+    return generation
 
 
 async def resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    knowledge = load_knowledge(settings.knowledge_dir)  # refuses to start on a broken file
-    if settings.default_city not in knowledge.cities:
-        raise ValueError(f"LOTSE_DEFAULT_CITY '{settings.default_city}' is not in knowledge/ "
-                         f"(known: {', '.join(knowledge.cities)})")
     translators = load_translators()
     secrets = load_secrets(settings)
     await upgrade(settings.database_url)
@@ -86,15 +99,22 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     sessions = session_factory(engine)
     bus = await open_bus(settings.database_url)
     http = aiohttp.ClientSession()
-    rasa = RasaClient(http, settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
-    app[KNOWLEDGE], app[TRANSLATORS], app[RASA] = knowledge, translators, rasa
+    builder = builder_for(settings, translators, http)
+    generations = Generations(await first_generation(settings, sessions, builder))
+    watcher = Watcher(sessions, builder, generations, settings.rasa_url,
+                      settings.knowledge_poll_seconds)
+    app[GENERATIONS], app[WATCHER], app[TRANSLATORS] = generations, watcher, translators
     app[DB], app[BUS], app[SECRETS] = sessions, bus, secrets
     app[IDENTITY] = ChatIdentity(secrets.chat_cookie_key, settings.cookie_secure)
-    app[SERVICE], app[HANDOFFS] = build_services(settings, rasa, knowledge, translators,
+    app[SERVICE], app[HANDOFFS] = build_services(settings, generations, translators,
                                                  sessions, bus, secrets)
     app[HANDOFFS].start()
-    log.info("ready: %d FAQs, %d cities", len(knowledge.faqs), len(knowledge.cities))
+    watcher.start()
+    knowledge = generations.current.knowledge
+    log.info("ready: %d FAQs, %d cities, generation %s", len(knowledge.faqs),
+             len(knowledge.cities), generations.current.version)
     yield
+    await watcher.stop()
     await app[HANDOFFS].stop()
     await bus.close()
     await http.close()

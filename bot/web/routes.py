@@ -11,7 +11,7 @@ from bot.core.language import normalise_hint
 from bot.core.types import LANGUAGES, Incoming, Location
 from bot.storage import repository as repo
 from bot.web.errors import error
-from bot.web.keys import DB, IDENTITY, RASA, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.keys import DB, GENERATIONS, IDENTITY, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
 from bot.web.payload import message_json, reply_json
 from bot.web.push import chat_events
 
@@ -91,5 +91,5 @@ async def rest_webhook(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    nlu = await request.app[RASA].ready()
+    nlu = await request.app[GENERATIONS].current.nlu.ready()
     return web.json_response({"app": "ok", "nlu": "ok" if nlu else "unavailable"})

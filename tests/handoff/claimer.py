@@ -8,11 +8,12 @@ import json
 import sys
 import time
 
+import aiohttp
 from cryptography.fernet import Fernet
 
 from bot.core.dialogue import Policy
+from bot.generation import Builder, Generations, Version
 from bot.handoff.bus import open_bus
-from bot.handoff.context import Contexts
 from bot.handoff.service import Counsellor, Handoffs, Timers
 from bot.handoff.store import ContactBook
 from bot.i18n import load_translators
@@ -23,11 +24,15 @@ from bot.storage.db import create_engine, session_factory
 
 async def main(url: str, counsellor: int, start: float, ids: list[int]) -> None:
     translators = load_translators()
-    contexts = Contexts(load_knowledge(PROJECT_ROOT / "knowledge"), translators, Policy(), 90)
+    knowledge = load_knowledge(PROJECT_ROOT / "knowledge")
     engine = create_engine(url)
     bus = await open_bus(url)
-    handoffs = Handoffs(session_factory(engine), bus, contexts, ContactBook(Fernet.generate_key()),
-                        translators, {}, Timers(900, 1800, 3600))
+    async with aiohttp.ClientSession() as http:  # no parsing here: claims only
+        builder = Builder(translators, Policy(), 90, http, "", 1.0)
+        generations = Generations(builder.from_knowledge(knowledge, Version(0, "")))
+        handoffs = Handoffs(session_factory(engine), bus, generations,
+                            ContactBook(Fernet.generate_key()), translators,
+                            Timers(900, 1800, 3600))
     who = Counsellor(counsellor, "counsellor")
     await asyncio.sleep(max(0.0, start - time.time()))
     results = await asyncio.gather(*(handoffs.claim(i, who) for i in ids))

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage import handoff_models, queue_models  # noqa: F401  (all tables)
+from bot.storage import curation_models, handoff_models, queue_models  # noqa: F401  (all tables)
 from bot.storage.models import Base
 
 target_metadata = Base.metadata

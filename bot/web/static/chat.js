@@ -7,6 +7,9 @@
   const lang = script.dataset.lang;
   const counsellorLabel = script.dataset.counsellor;
   const sourcesLabel = script.dataset.sources;
+  // 👍 / 👎 under an FAQ answer (payload /feedback{…}): their names for screen readers
+  const feedbackLabels = { "1": script.dataset.helpful, "-1": script.dataset.unhelpful };
+  const FEEDBACK = /^\/feedback\{"message":\d+,"value":(-?1)\}$/;
   const log = document.getElementById("log");
   const form = document.getElementById("composer");
   const input = document.getElementById("message");
@@ -31,11 +34,32 @@
     button.addEventListener("click", () => send(payload, title));
   }
 
+  function feedbackRow(buttons) {
+    // 👍 / 👎: one press per answer, then both are disabled (the server stores one anyway).
+    const row = document.createElement("div");
+    row.className = "buttons feedback";
+    for (const b of buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      const label = feedbackLabels[FEEDBACK.exec(b.payload)[1]];
+      if (label) { button.setAttribute("aria-label", label); button.title = label; }
+      button.addEventListener("click", () => {
+        for (const other of row.querySelectorAll("button")) { other.disabled = true; }
+        button.setAttribute("aria-pressed", "true");
+        send(b.payload, b.title);
+      });
+      row.appendChild(button);
+    }
+    return row;
+  }
+
   function buttonRow(buttons, choices) {
     // A choice sends its payload; a page button opens its address (a link, not a form).
     const row = document.createElement("div");
     row.className = "buttons";
     for (const b of buttons) {
+      if (b.payload && FEEDBACK.test(b.payload)) { continue; }  // a row of their own
       if (b.url) {
         const a = document.createElement("a");
         a.className = "link-button"; a.href = b.url; a.textContent = b.title;
@@ -94,6 +118,8 @@
     if (links && links.length) { item.appendChild(sourceLine(links)); }
     const row = r.buttons && r.buttons.length ? buttonRow(r.buttons, choices) : null;
     if (row) { item.appendChild(row); }
+    const ratings = (r.buttons || []).filter((b) => b.payload && FEEDBACK.test(b.payload));
+    if (ratings.length && choices) { item.appendChild(feedbackRow(ratings)); }
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
   }
