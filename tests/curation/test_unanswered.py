@@ -150,7 +150,7 @@ async def test_add_as_training_example(console: Console, messages: dict[str, int
     assert decision.intent == "residence/permit_extend"
     html = await (await browser.get(PAGE)).text()
     assert f"/console/unanswered/{messages['de']}/" not in html
-    assert "next published model" in html
+    assert "It takes effect with the next" in html  # the notice of the added example
 
 
 async def test_out_of_scope_and_dismiss(console: Console, messages: dict[str, int]) -> None:
