@@ -31,7 +31,7 @@ async def serve(settings: Settings, config: Path) -> None:
     from bot.web.app import create_app
 
     app = create_app(settings)
-    async with rasa_for(settings, config, external=False):
+    async with rasa_for(settings, config, external=False, app=app):
         await serve_until_stopped(app, settings,
                                   f"Lotse web chat: http://{settings.host}:{settings.port}/")
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.curation.documents import load_documents
 from bot.kb.glossary import load_glossary
 from bot.kb.loader import load_knowledge
 from bot.kb.model import Knowledge
@@ -56,45 +55,74 @@ def train(settings: Settings, config: Path) -> Path:
                         models_dir=settings.models_dir, progress=say)
 
 
-async def live_model(settings: Settings, config: Path) -> Path:
-    """The model of the live knowledge (the database, seeded from the repository on the
-    first start): training examples and FAQs staff changed in the console are trained
-    here, when the app (re)starts; unchanged documents reuse the model."""
-    from bot.curation.documents import NLU_DATA, Tree, documents, materialized, seed_if_empty
+async def model_to_serve(settings: Settings, config: Path) -> Path:
+    """The published (live) model when its archive is in models_dir; otherwise a model of
+    the live documents (seeded from the repository on the first start), trained if needed."""
+    from bot.curation.publish import train_documents
 
-    knowledge_or_exit(settings)  # the repository's files must be valid too (seeding, git)
+    knowledge_or_exit(settings)
+    archive, docs = await published_archive(settings)
+    if archive is not None:
+        return archive
+    try:
+        return await asyncio.to_thread(train_documents, docs, config, settings.models_dir, say)
+    except KnowledgeError as exc:
+        say(f"the live knowledge is broken, not starting: {exc}")
+        raise SystemExit(2) from None
+
+
+async def published_archive(settings: Settings) -> tuple[Path | None, dict[str, str]]:
+    """The live model's archive if it is in models_dir, and the live documents. A live row
+    whose archive is gone is retired: the model of the live documents serves instead."""
+    from bot.curation.documents import Tree, documents, seed_if_empty
+    from bot.curation.publish_store import live_row
+
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
-            if await seed_if_empty(session, Tree(settings.knowledge_dir,
-                                                 settings.nlu_dir / "data")):
+            tree = Tree(settings.knowledge_dir, settings.nlu_dir / "data")
+            if await seed_if_empty(session, tree):
                 await session.commit()
-            docs = await documents(session)
+            row, docs = await live_row(session), await documents(session)
+            if row is None or not row.name:
+                return None, docs
+            archive = settings.models_dir / f"{row.name}.tar.gz"
+            if archive.exists():
+                say(f"serving the published model {archive.name}")
+                return archive, docs
+            say(f"the published model {row.name} is not in {settings.models_dir}; "
+                "training the live documents instead")
+            row.status = "retired"
+            await session.commit()
+            return None, docs
     finally:
         await engine.dispose()
 
-    def train_live() -> Path:
-        try:
-            knowledge = load_documents(docs)
-        except KnowledgeError as exc:
-            say(f"the live knowledge is broken, not starting: {exc}")
-            raise SystemExit(2) from None
-        with materialized(docs) as root:
-            return ensure_model(knowledge, config=config, data_dir=root / NLU_DATA,
-                                models_dir=settings.models_dir, progress=say)
 
-    return await asyncio.to_thread(train_live)
+async def point_live_row(settings: Settings, url: str) -> None:
+    """The live model's row now names the server this command started."""
+    from bot.curation.publish_store import set_live_url
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await set_live_url(session, url)
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 @contextlib.asynccontextmanager
-async def rasa_for(settings: Settings, config: Path, external: bool) -> AsyncIterator[None]:
-    """Rasa for the app's lifetime: trained if needed, started, supervised, stopped."""
+async def rasa_for(settings: Settings, config: Path, external: bool,
+                   app: web.Application | None = None) -> AsyncIterator[None]:
+    """Rasa for the app's lifetime: the live model (trained if needed), started, supervised,
+    handed to `app` (a publish may then retire it), stopped."""
     if external:
         say(f"using the Rasa server on 127.0.0.1:{settings.rasa_port}")
         yield
         return
-    model = await live_model(settings, config)
+    model = await model_to_serve(settings, config)
     server = RasaServer(model, settings.rasa_port, settings.rasa_token, VAR / "rasa.log")
     say(f"starting Rasa on 127.0.0.1:{settings.rasa_port} (log: {server.log_path}) …")
     await server.start()
@@ -104,6 +132,11 @@ async def rasa_for(settings: Settings, config: Path, external: bool) -> AsyncIte
             seconds = await server.wait_ready(client)
         say(f"Rasa is ready after {seconds:.0f} s")
         server.supervise()
+        await point_live_row(settings, settings.rasa_url)
+        if app is not None:
+            from bot.web.keys import HANDED_RASA
+
+            app[HANDED_RASA] = server
         yield
     finally:
         await server.stop()

@@ -31,8 +31,14 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     nlu_dir: Path = PROJECT_ROOT / "nlu"
     # the live knowledge is in the database (seeded from these folders); every app process
-    # looks this often for a staff edit or a change of the live model
+    # looks this often for a staff edit or a newly published model
     knowledge_poll_seconds: float = 1.0
+    # Publish (bot/curation/publish.py): a candidate model is blocked when any language's
+    # intent or FAQ accuracy on nlu/test/ drops by more than this many percentage points;
+    # after a swap the previous Rasa server keeps answering this long (at least the Rasa
+    # timeout + 2 polls, so parses already sent finish) before this process stops it
+    publish_margin_points: float = 3.0
+    swap_grace_seconds: float = 30.0
     default_city: str = "duesseldorf"
     default_language: str = "de"
 

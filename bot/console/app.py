@@ -17,6 +17,7 @@ from bot.console import (
     views_analytics,
     views_conversations,
     views_knowledge,
+    views_publish,
     views_record,
     views_unanswered,
     views_users,
@@ -59,6 +60,9 @@ def routes(app: web.Application) -> None:
     views_record.add_routes(app)
     add_get("/analytics", views_analytics.analytics_page)
     add_get("/analytics.csv", views_analytics.analytics_csv)
+    add_get("/publish", views_publish.publish_page)
+    add_get("/publish/status", views_publish.publish_status)
+    add_post("/publish", views_publish.publish)
     add_get("/unanswered", views_unanswered.page)
     add_post(r"/unanswered/{id:\d+}/{action:example|out_of_scope|dismiss}", views_unanswered.act)
     app.router.add_static("/static/", HERE / "static", name="static")

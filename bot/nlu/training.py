@@ -90,6 +90,15 @@ def prepare(knowledge: Knowledge, data_dir: Path, build: Path = BUILD) -> tuple[
     return domain, patterns
 
 
+def model_name(config: Path, domain: Path, patterns: Path, data_dir: Path,
+               name_prefix: str = "nlu") -> str:
+    """The model's name: the prefix and the fingerprint of every input of its training."""
+    inputs = [config, domain, patterns, PROJECT_ROOT / "requirements" / "rasa.lock",
+              PROJECT_ROOT / "bot" / "core" / "names.py", *sorted(COMPONENTS.glob("*.py")),
+              *nlu_files(data_dir)]
+    return f"{name_prefix}-{fingerprint(inputs)}"
+
+
 def _write_if_changed(path: Path, text: str) -> None:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
@@ -99,10 +108,7 @@ def ensure_model(knowledge: Knowledge, *, config: Path, data_dir: Path, models_d
                  progress: Progress = print, name_prefix: str = "nlu") -> Path:
     """Train unless a model for exactly these inputs exists; returns the model archive."""
     domain, patterns = prepare(knowledge, data_dir)
-    inputs = [config, domain, patterns, PROJECT_ROOT / "requirements" / "rasa.lock",
-              PROJECT_ROOT / "bot" / "core" / "names.py", *sorted(COMPONENTS.glob("*.py")),
-              *nlu_files(data_dir)]
-    name = f"{name_prefix}-{fingerprint(inputs)}"
+    name = model_name(config, domain, patterns, data_dir, name_prefix)
     model = models_dir / f"{name}.tar.gz"
     if model.exists():
         progress(f"NLU model is up to date: {model.name}")

@@ -17,7 +17,7 @@ async def run_telegram(settings: Settings, config: Path, external_rasa: bool) ->
     except ValueError as exc:
         say(f"not starting: {exc}")
         raise SystemExit(2) from None
-    async with rasa_for(settings, config, external_rasa):
+    async with rasa_for(settings, config, external_rasa, app=app):
         await serve_until_stopped(app, settings, (
             f"Lotse on Telegram ({settings.telegram_mode}); web chat on "
             f"http://{settings.host}:{settings.port}/"))

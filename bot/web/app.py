@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.console.app import create_console
 from bot.core.dialogue import Policy
 from bot.curation.documents import Tree, documents, seed_if_empty
+from bot.curation.publish import Publisher
 from bot.generation import Builder, Generation, Generations, Watcher, live_version
 from bot.handoff.bus import Bus, open_bus
 from bot.handoff.service import Handoffs, Timers
 from bot.handoff.store import ContactBook
 from bot.i18n import Translator, load_translators
 from bot.langid import LinguaDetector, vocabulary_from_nlu
+from bot.nlu.servers import NluServers, loopback_url
 from bot.secrets import Secrets, load_secrets
 from bot.service import ChatService, ServiceConfig
 from bot.settings import Settings
@@ -32,8 +34,11 @@ from bot.web.keys import (
     BUS,
     DB,
     GENERATIONS,
+    HANDED_RASA,
     HANDOFFS,
     IDENTITY,
+    NLU_SERVERS,
+    PUBLISHER,
     SECRETS,
     SERVICE,
     SETTINGS,
@@ -108,13 +113,20 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     app[IDENTITY] = ChatIdentity(secrets.chat_cookie_key, settings.cookie_secure)
     app[SERVICE], app[HANDOFFS] = build_services(settings, generations, translators,
                                                  sessions, bus, secrets)
+    servers = NluServers(http, settings.rasa_token)
+    if HANDED_RASA in app:  # started by `./lotse run`: a publish may retire it
+        servers.adopt(loopback_url(app[HANDED_RASA].port), app[HANDED_RASA])
+    app[NLU_SERVERS] = servers
+    app[PUBLISHER] = Publisher(settings, sessions, generations, watcher, servers, http)
     app[HANDOFFS].start()
     watcher.start()
     knowledge = generations.current.knowledge
     log.info("ready: %d FAQs, %d cities, generation %s", len(knowledge.faqs),
              len(knowledge.cities), generations.current.version)
     yield
+    await app[PUBLISHER].stop()
     await watcher.stop()
+    await servers.stop_all()
     await app[HANDOFFS].stop()
     await bus.close()
     await http.close()

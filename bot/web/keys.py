@@ -6,10 +6,13 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.curation.publish import Publisher
 from bot.generation import Generations, Watcher
 from bot.handoff.bus import Bus
 from bot.handoff.service import Handoffs
 from bot.i18n import Translator
+from bot.nlu.process import RasaServer
+from bot.nlu.servers import NluServers
 from bot.secrets import Secrets
 from bot.service import ChatService
 from bot.settings import Settings
@@ -26,3 +29,7 @@ BUS = web.AppKey("bus", Bus)
 HANDOFFS = web.AppKey("handoffs", Handoffs)
 SECRETS = web.AppKey("secrets", Secrets)
 IDENTITY = web.AppKey("chat_identity", ChatIdentity)
+NLU_SERVERS = web.AppKey("nlu_servers", NluServers)  # the Rasa servers this process owns
+PUBLISHER = web.AppKey("publisher", Publisher)
+# set by `./lotse run` before the app starts: the Rasa server it started, owned from then on
+HANDED_RASA = web.AppKey("handed_rasa", RasaServer)

@@ -3,10 +3,16 @@ specification; the test prints what it observed in the same form (`pytest -s`)."
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from bot.console.auth import new_invitation
+from bot.curation.documents import documents, live_revision
+from bot.curation.publish import CONFIG, candidate_name
+from bot.storage.curation_models import NluModel
 from bot.storage.handoff_models import ConsoleUser
 from tests.console.conftest import PASSWORD, Browser, Console
 
@@ -95,6 +101,10 @@ CASES = (
     Case("unanswered queue", "GET", "/console/unanswered", (302, 403, 200, 200)),
     Case("unanswered: dismiss", "POST", "/console/unanswered/999999/dismiss",
          (401, 403, 303, 303)),
+    Case("publish page", "GET", "/console/publish", (302, 403, 200, 200)),
+    Case("publish: running fragment", "GET", "/console/publish/status", (401, 403, 200, 200)),
+    Case("publish (nothing to publish: no training starts)", "POST", "/console/publish",
+         (401, 403, 303, 303)),
     Case("static file", "GET", "/console/static/console.css", (200, 200, 200, 200)),
     Case("logout", "POST", "/console/logout", (401, 303, 303, 303)),
 )
@@ -138,8 +148,21 @@ def table(rows: list[tuple[str, list[int]]]) -> str:
     return "\n".join(lines)
 
 
+async def live_model_of_the_live_documents(console: Console) -> int:
+    """The live model's row names the model of the live documents: publishing has nothing
+    to do (a POST of the matrix must not start a training)."""
+    async with console.db() as session:
+        name = await asyncio.to_thread(candidate_name, await documents(session), CONFIG)
+        row = NluModel(status="live", name=name, url=console.settings.rasa_url, log="",
+                       knowledge_revision=await live_revision(session))
+        session.add(row)
+        await session.commit()
+        return row.id
+
+
 async def test_every_view_for_every_role(console: Console) -> None:
     ids = {role: await console.user(f"the{role}", role) for role in ROLES[1:]}
+    live_id = await live_model_of_the_live_documents(console)
     observed: dict[str, list[int]] = {f"{c.method} {c.path}": [] for c in CASES}
     for role in ROLES:
         browser = console.browser()
@@ -154,6 +177,8 @@ async def test_every_view_for_every_role(console: Console) -> None:
     print("\nobserved:\n" + table([(k, v) for k, v in observed.items()]))
     expected = {f"{c.method} {c.path}": list(c.expected) for c in CASES}
     assert observed == expected, "\n" + table([(k, v) for k, v in observed.items()])
+    async with console.db() as session:  # no publish was started
+        assert (await session.scalars(select(NluModel.id))).all() == [live_id]
 
 
 def test_the_matrix_is_complete() -> None:
