@@ -51,8 +51,10 @@ def place_of_message(resources: Resources, tracker: Tracker, city: City) -> Plac
     message = tracker.latest_message
     location = (message.get("metadata") or {}).get("location")
     if location:
-        return place_from_location(float(location["lat"]), float(location["lon"]),
-                                   resources.knowledge)
+        place = place_from_location(float(location["lat"]), float(location["lon"]),
+                                    resources.knowledge)
+        if place is not None:  # NaN or out of range: as if no location had been sent
+            return place
     entities = message.get("entities") or []
     refs = [str(e["value"]) for kind in ("postcode", "district") for e in entities
             if e["entity"] == kind]  # a postcode is more precise than a name

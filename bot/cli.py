@@ -21,16 +21,18 @@ from bot.runner import (
     rasa_for,
     review,
     say,
+    secrets_or_exit,
     serve_until_stopped,
     train,
 )
+from bot.secrets import Secrets
 from bot.settings import PROJECT_ROOT, Settings
 
 
-async def serve(settings: Settings, config: Path) -> None:
+async def serve(settings: Settings, config: Path, secrets: Secrets) -> None:
     from bot.web.app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, secrets)
     async with rasa_for(settings, config, external=False, app=app):
         await serve_until_stopped(app, settings,
                                   f"Lotse web chat: http://{settings.host}:{settings.port}/")
@@ -137,12 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "train":
         train(settings, args.config)
     elif args.command == "run":
-        asyncio.run(serve(settings, args.config))
+        asyncio.run(serve(settings, args.config, secrets_or_exit(settings)))
     elif args.command == "telegram":
         from bot.telegram.main import run_telegram
 
         telegram = settings.model_copy(update={"telegram_mode": args.mode})
-        asyncio.run(run_telegram(telegram, args.config, args.external_rasa))
+        asyncio.run(run_telegram(telegram, args.config, args.external_rasa,
+                                 secrets_or_exit(telegram)))
     elif args.command == "eval":
         asyncio.run(run_eval(settings, args.config))
     else:

@@ -21,6 +21,7 @@ from bot.kb.source import KnowledgeError
 from bot.nlu.client import RasaClient
 from bot.nlu.process import RasaServer
 from bot.nlu.training import ensure_model
+from bot.secrets import Secrets, SecretsError, load_secrets
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.db import create_engine, session_factory, upgrade
 
@@ -41,6 +42,17 @@ def knowledge_or_exit(settings: Settings) -> Knowledge:
     say(f"knowledge: {len(knowledge.faqs)} FAQs, cities {', '.join(knowledge.cities)}, "
         f"{len(knowledge.sources)} named sources, {len(knowledge.unverified)} unverified records")
     return knowledge
+
+
+def secrets_or_exit(settings: Settings) -> Secrets:
+    """Before anything starts (Rasa, training, the app): in production every secret must be
+    set (all missing ones named at once); in development missing ones come from
+    var/local-secrets.json. A malformed key stops here too."""
+    try:
+        return load_secrets(settings)
+    except SecretsError as exc:
+        say(f"not starting: {exc}")
+        raise SystemExit(2) from None
 
 
 def review(knowledge: Knowledge) -> None:

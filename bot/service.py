@@ -21,6 +21,7 @@ from bot.core.foreign import foreign_notice
 from bot.core.handoff import OPEN_HANDOFF
 from bot.core.language import Detector, choose_language
 from bot.core.machine import Outcome, UserMessage, transition
+from bot.core.pace import WINDOW, Pace, pace
 from bot.core.types import TOPICS, ConversationState, Incoming, ParseResult, Reply
 from bot.generation import Generation, Generations
 from bot.handoff import store
@@ -77,6 +78,7 @@ class ServiceConfig:
     pseudonym_secret: str
     max_message_chars: int
     policy: Policy
+    messages_per_minute: int = 0  # per user; 0: no limit
 
 
 class KeyedLocks:
@@ -127,8 +129,11 @@ class ChatService:
             inbound = seen or await repo.add_message(
                 session, conversation.id, direction="in", text=text, language=choice.language,
                 status="received", source_key=incoming.key, extra=what_was_sent(incoming))
+            verdict = await self._pace(session, inbound, state)
             await session.commit()
             ids = (user.id, conversation.id, inbound.id)
+        if verdict != "ok":
+            return await self._slow_down(verdict, ids, state)
         if state.status in OPEN_HANDOFF:  # the person sees it now, before it is understood
             await self._bus.publish({"kind": "conversation", "id": ids[1],
                                      "status": state.status})
@@ -146,6 +151,33 @@ class ChatService:
         status, replies = await self._store_outcome(ids, incoming, outcome, new, parse, replies)
         await self._bus.publish({"kind": "conversation", "id": ids[1], "status": status})
         return Answer(replies, new.language, status, new.pending == ASK_LOCATION, asked_before)
+
+    async def _pace(self, session: AsyncSession, inbound: Message,
+                    state: ConversationState) -> Pace:
+        """Too many messages within a minute (counted in the database, so across workers):
+        stored as `rate_limited`, not understood. A person handling the conversation sees
+        every message (no limit then)."""
+        if state.status in OPEN_HANDOFF or not self._config.messages_per_minute:
+            return "ok"
+        recent = await repo.inbound_since(session, inbound.conversation_id, utcnow() - WINDOW)
+        verdict = pace(recent, self._config.messages_per_minute)
+        if verdict != "ok":
+            inbound.status = "rate_limited"
+        return verdict
+
+    async def _slow_down(self, verdict: Pace, ids: tuple[int, int, int],
+                         state: ConversationState) -> Answer:
+        """The first message over the limit: a notice in the user's language (stored as a
+        reply); later ones: no answer."""
+        _ = self._translators[state.language]
+        replies = [Reply(_("slow_down"), kind="rate_limited")] if verdict == "notice" else []
+        async with self._sessions() as session:
+            for reply in replies:
+                await repo.add_message(session, ids[1], direction="out", text=reply.text,
+                                       language=state.language, status=reply.kind,
+                                       reply_to_id=ids[2], extra=reply.details())
+            await session.commit()
+        return Answer(replies, state.language, state.status, state.pending == ASK_LOCATION)
 
     async def _replayed(self, session: AsyncSession, inbound: Message,
                         state: ConversationState) -> Answer:

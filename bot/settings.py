@@ -16,6 +16,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LOTSE_", env_file=".env", extra="ignore")
 
+    # production: refuses to start while a secret is empty or a placeholder (bot/secrets.py)
+    environment: Literal["development", "production"] = "development"
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}",
         validation_alias="DATABASE_URL",
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     port: int = 8080
 
     rasa_port: int = 5005
-    rasa_token: str = "change-me-local-only"
+    rasa_token: str = "change-me-local-only"  # the placeholder is refused in production
     rasa_timeout_seconds: float = 10.0
     models_dir: Path = PROJECT_ROOT / "models"
 
@@ -37,7 +39,7 @@ class Settings(BaseSettings):
     # intent or FAQ accuracy on nlu/test/ drops by more than this many percentage points;
     # after a swap the previous Rasa server keeps answering this long (at least the Rasa
     # timeout + 2 polls, so parses already sent finish) before this process stops it
-    publish_margin_points: float = 3.0
+    publish_margin_points: float = 5.0
     swap_grace_seconds: float = 30.0
     default_city: str = "duesseldorf"
     default_language: str = "de"
@@ -47,14 +49,30 @@ class Settings(BaseSettings):
     clarify_below: float = 0.55
     misses_before_counsellor: int = 2
     max_message_chars: int = 4000
+    # per user: beyond this many messages a minute the first gets a polite notice, later ones
+    # are stored without an answer until the minute has passed (0: no limit)
+    messages_per_minute: int = Field(default=20, ge=0)
 
-    # Secret used to derive pseudonymous user ids from channel ids (never stored raw).
+    # Retention (bot/storage/retention.py, run at start and every interval by every worker):
+    # a conversation without activity for `retention_days` is deleted with its messages,
+    # feedback and handoff records (not while a person handles it or it waits for one); a
+    # closed handoff's conversation after `closed_handoff_retention_days`; handled Telegram
+    # inbox/outbox rows after `queue_retention_hours`.
+    retention_days: int = Field(default=90, ge=1)
+    closed_handoff_retention_days: int = Field(default=30, ge=1)
+    queue_retention_hours: float = Field(default=24.0, gt=0)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+
+    # Secret used to derive pseudonymous user ids from channel ids (never stored raw). Read
+    # only through the `Secrets` built at start-up (bot/secrets.py): in development an empty
+    # value or the placeholder is replaced by one generated into var/local-secrets.json.
     pseudonym_secret: str = "change-me"
     log_level: str = "INFO"
 
     # Counsellor handoff and console (bot/handoff/, bot/console/). Keys are Fernet keys
     # (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`);
-    # empty: generated once and kept in var/local-secrets.json (one machine, development).
+    # empty: generated once and kept in var/local-secrets.json (one machine, development;
+    # production refuses to start without them).
     console_session_key: str = ""  # encrypts the console's session cookie
     chat_cookie_key: str = ""  # signs and encrypts the web chat's session cookie
     contact_key: str = ""  # encrypts a Telegram chat id while a handoff is open

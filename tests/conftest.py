@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from playwright.async_api import Browser, async_playwright
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Translator, load_translators
 from bot.kb.loader import load_knowledge
@@ -23,8 +24,10 @@ from bot.nlu.client import RasaClient
 from bot.nlu.process import running_rasa
 from bot.nlu.training import ensure_model
 from bot.settings import PROJECT_ROOT, Settings
+from bot.storage.db import create_engine, session_factory, upgrade
 
 TEST_TOKEN = "test-token"
+TEST_PSEUDONYM_SECRET = "test-pseudonym-secret"
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium (`./lotse test` installs it)
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -69,9 +72,12 @@ async def rasa(nlu_model: Path) -> AsyncIterator[RasaClient]:
 
 
 def app_settings(tmp_path: Path, rasa_port: int, **overrides: object) -> Settings:
-    return Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'lotse.db'}",
-                    rasa_port=rasa_port, rasa_token=TEST_TOKEN, rasa_timeout_seconds=5,
-                    **overrides)  # type: ignore[arg-type]
+    """A real pseudonym secret, so the app uses it as given and tests can compute the
+    pseudonyms (the placeholder would be replaced by a generated one)."""
+    values = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'lotse.db'}",
+              "pseudonym_secret": TEST_PSEUDONYM_SECRET, **overrides}
+    return Settings(rasa_port=rasa_port, rasa_token=TEST_TOKEN, rasa_timeout_seconds=5,
+                    **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -94,6 +100,15 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path}/lotse.db"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+async def migrated(database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions of `database` (SQLite and PostgreSQL), migrated to the newest revision."""
+    await upgrade(database)
+    engine = create_engine(database)
+    yield session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def test_district_5_gets_the_nearest_point_instead() -> None:
 
 def test_a_shared_location_gives_a_distance() -> None:
     place = place_from_location(51.2093, 6.8341, KNOWLEDGE)  # near Eller
-    assert place.city == "duesseldorf"
+    assert place is not None and place.city == "duesseldorf"
     matches = welcome_points_for(DUS, place)
     assert matches and all(m.distance_km is not None for m in matches)
 

@@ -80,6 +80,10 @@ async def test_reply_format_is_rasa_rest(chat: Client) -> None:
     (b'{"sender": "a", "message": 5}', "application/json", 400),
     (b'{"sender": "a", "message": "hi", "metadata": {"location": {"lat": "x"}}}',
      "application/json", 400),
+    (b'{"sender": "a", "message": "", "metadata": {"location": {"lat": NaN, "lon": 6.7}}}',
+     "application/json", 400),
+    (b'{"sender": "a", "message": "", "metadata": {"location": {"lat": 91, "lon": 6.7}}}',
+     "application/json", 400),
 ])
 async def test_bad_requests_get_a_clear_json_error(chat: Client, body: bytes, content_type: str,
                                                    status: int) -> None:
@@ -87,6 +91,21 @@ async def test_bad_requests_get_a_clear_json_error(chat: Client, body: bytes, co
                                headers={"Content-Type": content_type})
     assert response.status == status
     assert (await response.json())["error"]
+
+
+async def test_a_payload_the_bot_never_made_is_only_text(chat: Client, tmp_path: Path) -> None:
+    """The web chat's buttons send payloads as messages: only those the bot can create (the
+    allow-list of Telegram's buttons, and /start) reach the dialogue as payloads."""
+    await post(chat, "forger", "/start")
+    forged, real = '/set_city{"city":"atlantis"}', '/set_city{"city":"leipzig"}'
+    await post(chat, "forger", forged)
+    await post(chat, "forger", real)
+    rows = [m for m in await stored(tmp_path) if m.direction == "in"]
+    as_text = [m for m in rows if m.text == forged]
+    as_payload = [m for m in rows if (m.extra or {}).get("payload") == real]
+    assert len(as_text) == 1 and not (as_text[0].extra or {}).get("payload")
+    assert len(as_payload) == 1 and as_payload[0].text == ""
+    assert any((m.extra or {}).get("payload") == "/start" for m in rows)
 
 
 async def test_a_huge_body_is_refused_with_json(chat: Client) -> None:

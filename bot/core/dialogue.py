@@ -76,6 +76,7 @@ class Plan:
     replies: list[Reply] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     handoff: str | None = None  # a person is wanted: user_request | offer_accepted | emergency
+    language_chosen: bool = False  # the user picked a language (confirmed, also when unchanged)
 
     def say(self, text: str, buttons: list[Button] | None = None, kind: str = "text") -> Plan:
         self.replies.append(Reply(text=text, buttons=buttons or [], kind=kind))
@@ -211,6 +212,7 @@ def _change_language(target: str | None, state: ConversationState, plan: Plan,
         return plan.say(_("choose_language"), language_buttons())
     state.language = target
     state.language_explicit = True
+    plan.language_chosen = True
     return plan  # the service re-renders in the new language: see `language_confirmation`
 
 

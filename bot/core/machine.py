@@ -135,7 +135,7 @@ def _user_message(state: ConversationState, turn: Turn, context: Context) -> Out
     language = state.language
     plan = decide(turn, state, _tr(state, context), context.policy)
     out = Outcome(state, plan.replies, plan.actions)
-    if state.language != language:
+    if state.language != language or plan.language_chosen:  # also "English" when it was
         out.after.append(language_confirmation(_tr(state, context)))
     if plan.handoff:
         _request_person(out, plan.handoff, context)

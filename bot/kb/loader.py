@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 from bot.core.types import LANGUAGES, TOPICS
@@ -163,24 +164,40 @@ def _districts(doc: Node, ledger: Ledger) -> dict[int, District]:
 
 
 def load_postcodes(path: Path, district_numbers: set[int]) -> dict[str, Postcode]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        at = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise KnowledgeError(path, at, "(encoding)", "the file is not UTF-8 text") from None
     numbered = [(i + 1, line) for i, line in enumerate(lines) if line and not line.startswith("#")]
-    reader = csv.DictReader(line for _, line in numbered)
+    if not numbered:
+        return {}
+    header = next(csv.reader([numbered[0][1]]))
     result: dict[str, Postcode] = {}
-    for (line_no, _), row in zip(numbered[1:], reader, strict=True):
-        result[row["postcode"]] = _postcode(path, line_no, row, district_numbers)
+    for line_no, line in numbered[1:]:  # one row per line: a stray quote stays in its line
+        cells = next(csv.reader([line]), [])
+        row = dict(zip(header, cells, strict=False))
+        result[row.get("postcode", "")] = _postcode(path, line_no, row, district_numbers)
     return result
 
 
 def _postcode(path: Path, line: int, row: dict[str, str], known: set[int]) -> Postcode:
     code = (row.get("postcode") or "").strip()
-    if not (code.isdigit() and len(code) == 5):
+    if not (code.isascii() and code.isdigit() and len(code) == 5):
         raise KnowledgeError(path, line, "postcode", f"'{code}' is not a 5-digit postcode")
+    for field in ("latitude", "longitude"):
+        try:
+            value = float(row.get(field) or "")
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise KnowledgeError(path, line, field, "a number is required")
+    lat, lon = float(row["latitude"]), float(row["longitude"])
     try:
-        lat, lon = float(row["latitude"]), float(row["longitude"])
-    except (TypeError, ValueError):
-        raise KnowledgeError(path, line, "latitude", "a number is required") from None
-    districts = tuple(int(d) for d in (row.get("districts") or "").split("|") if d.strip())
+        districts = tuple(int(d) for d in (row.get("districts") or "").split("|") if d.strip())
+    except ValueError:
+        raise KnowledgeError(path, line, "districts", "district numbers separated by | "
+                             "are required") from None
     unknown = [d for d in districts if d not in known]
     if unknown:
         raise KnowledgeError(path, line, "districts", f"unknown district {unknown[0]}")

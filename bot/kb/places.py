@@ -15,7 +15,12 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
         (lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))  # rounding
+
+
+def on_earth(lat: float, lon: float) -> bool:
+    """Whether the coordinates name a point at all (not NaN, infinite or out of range)."""
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,11 @@ def place_from_postcode(code: str, knowledge: Knowledge) -> Place | None:
     return None
 
 
-def place_from_location(lat: float, lon: float, knowledge: Knowledge) -> Place:
-    """The city whose centre is nearest; the district from the nearest postcode centroid."""
+def place_from_location(lat: float, lon: float, knowledge: Knowledge) -> Place | None:
+    """The city whose centre is nearest; the district from the nearest postcode centroid.
+    None for coordinates that are no place on Earth (a client can send any number)."""
+    if not on_earth(lat, lon):
+        return None
     city = min(knowledge.cities.values(), key=lambda c: distance_km(c.center, (lat, lon)))
     rows = [r for r in city.postcodes.values() if r.has_centroid and r.districts]
     nearest = min(rows, key=lambda r: distance_km((r.lat, r.lon), (lat, lon)), default=None)

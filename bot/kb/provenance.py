@@ -102,6 +102,8 @@ class Ledger:
             if key in node:
                 raise node.fail(key, why)
         refs = node.strings("source")
+        if not refs:  # e.g. `source: [" "]`: the list is there, no source is named
+            raise node.fail("source", "at least one named source is required")
         for ref in refs:
             if ref not in self.sources:
                 raise node.fail("source", f"'{ref}' is not named in knowledge/sources.yml")

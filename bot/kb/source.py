@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,13 @@ class Node(dict[str, Any]):
         value = self.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, "a number is required")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            number = math.inf
+        if not math.isfinite(number):  # .nan, .inf: a number, but no coordinate or count
+            raise self.fail(key, "a finite number is required")
+        return number
 
     def flag(self, key: str, default: bool | None = None) -> bool:
         value = self.get(key, default)
@@ -122,7 +129,15 @@ _LineLoader.yaml_implicit_resolvers = {
 
 def read_yaml(path: Path) -> Node:
     """Parse one YAML file whose top level is a mapping."""
-    loader = _LineLoader(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise KnowledgeError(path, line, "(encoding)", "the file is not UTF-8 text") from None
+    try:
+        loader = _LineLoader(text)  # checks the characters first
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(path, text, exc) from None
     loader.path = path
     try:
         data = loader.get_single_data()
@@ -130,8 +145,17 @@ def read_yaml(path: Path) -> Node:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 0
         raise KnowledgeError(path, line, "(syntax)", str(exc.problem)) from None
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable(path, text, exc) from None
     finally:
         loader.dispose()
     if not isinstance(data, Node):
         raise KnowledgeError(path, 1, "(top level)", "a mapping is required")
     return data
+
+
+def _unreadable(path: Path, text: str, exc: yaml.reader.ReaderError) -> KnowledgeError:
+    """A character YAML does not allow (a control character, a stray NUL)."""
+    line = text[:exc.position].count("\n") + 1
+    return KnowledgeError(path, line, "(syntax)", f"character #x{exc.character:04x} is not "
+                          "allowed in YAML")

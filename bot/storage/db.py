@@ -21,18 +21,22 @@ log = logging.getLogger(__name__)
 def create_engine(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
     engine = create_async_engine(url, pool_pre_ping=True)
-    if url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """With the write-ahead log (`_write_ahead_log`) readers do not block the writer, and
-    NORMAL commits need no fsync of the database (durable against an application crash; a
-    power loss may lose the last commits, never corrupts). Writers wait up to 10 s."""
+    """Foreign keys are enforced (SQLite's default is off), so `ON DELETE CASCADE` and
+    `SET NULL` act as on PostgreSQL. With the write-ahead log (`_write_ahead_log`) readers do
+    not block the writer, and NORMAL commits need no fsync of the database (durable against
+    an application crash; a power loss may lose the last commits, never corrupts). Writers
+    wait up to 10 s. Runs before any transaction (the pragma is ignored inside one)."""
     cursor = dbapi_connection.cursor()
     try:
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:

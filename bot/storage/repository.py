@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import Conversation, Message, User
@@ -50,6 +51,16 @@ async def add_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def inbound_since(session: AsyncSession, conversation_id: int,
+                        since: dt.datetime) -> int:
+    """How many messages the user sent in this conversation since `since`."""
+    found = await session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.conversation_id == conversation_id, Message.direction == "in",
+            Message.created_at >= since))
+    return int(found or 0)
 
 
 async def message_with_key(session: AsyncSession, source_key: str) -> Message | None:

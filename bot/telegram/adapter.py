@@ -15,6 +15,7 @@ from telegram.constants import ChatAction
 from bot.core.types import LANGUAGES, Reply
 from bot.i18n import Translator
 from bot.telegram.handlers import UpdateHandler
+from bot.telegram.inbox import language_code_of
 from bot.telegram.prefs import Prefs
 from bot.telegram.render import Call, render_all, settle_choice
 
@@ -47,8 +48,7 @@ class Adapter:
         """What the user gets when their update could not be handled after all retries."""
         if not chat_id:
             return []
-        sender = (payload.get("message") or payload.get("callback_query") or {}).get("from")
-        view = await self._prefs.view(chat_id, (sender or {}).get("language_code"))
+        view = await self._prefs.view(chat_id, language_code_of(payload))
         _ = self._translators[view.language]
         return render_all([Reply(_("tg:error"))], _, False)
 

@@ -15,6 +15,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.settings import Settings
+from bot.telegram.inbox import update_id_of
 from bot.telegram.runtime import TelegramRuntime
 from bot.web.errors import error
 from bot.web.keys import SETTINGS
@@ -72,7 +73,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return error(400, "the body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+    if update_id_of(body) is None:
         return error(400, "not a Telegram update")
     await runtime.store([body])  # an exception here becomes a 500: Telegram retries
     return web.json_response({"ok": True})

@@ -19,6 +19,12 @@ BUTTON_INTENTS: tuple[str, ...] = (
     "change_language", "greet", "cancel_handoff",
 )
 
+# Commands a user may type (Telegram: /start …; the web chat sends /start when it opens),
+# by name: the payload each carries into the state machine.
+COMMANDS = {"start": "/start", "privacy": "/privacy", "language": "/change_language",
+            "human": "/human_handoff"}
+
+
 def fits(data: str) -> bool:
     return 0 < len(data.encode("utf-8")) <= CALLBACK_LIMIT
 
@@ -51,3 +57,8 @@ class CallbackValidator:
         if prefix == "city" and value in self._cities:
             return city(value)
         return None
+
+    def typed(self, text: str) -> str | None:
+        """A payload sent as a message (the web chat's buttons and its /start): the payload
+        when the bot could have created it, else None (then it is only text)."""
+        return text if text in COMMANDS.values() else self.parse(text)

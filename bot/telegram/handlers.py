@@ -20,8 +20,7 @@ from bot.service import Answer, ChatService
 from bot.telegram import callbacks
 from bot.telegram.prefs import CHANNEL, Prefs
 
-SERVICE_COMMANDS = {"start": "/start", "privacy": "/privacy", "language": "/change_language",
-                    "human": "/human_handoff"}
+SERVICE_COMMANDS = callbacks.COMMANDS
 MENU_PAYLOADS = frozenset(f"/{topic}" for topic in TOPICS)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,27 +34,65 @@ Process = Callable[[dict[str, Any]], Awaitable[list[Call]]]
 OnFailure = Callable[[dict[str, Any], int], Awaitable[list[Call]]]
 
 
+# Update and chat ids are stored in BigInteger columns (signed 64-bit).
+_ID_RANGE = range(-(2 ** 63), 2 ** 63)
+_KIND = re.compile(r"[a-z_]{1,64}")
+
+
+def update_id_of(body: object) -> int | None:
+    """The update id of a raw update; None when `body` is not a Telegram update (a JSON
+    object whose `update_id` is a non-negative integer that fits the inbox's column)."""
+    if not isinstance(body, dict):
+        return None
+    update_id = body.get("update_id")
+    if isinstance(update_id, bool) or not isinstance(update_id, int) \
+            or not 0 <= update_id < 2 ** 63:
+        return None
+    return update_id
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _chat_id(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _ID_RANGE:
+        return None
+    return value or None  # 0 is no chat
+
+
 def describe(update: dict[str, Any]) -> tuple[int | None, str]:
-    """(chat id, kind) of an update; chat id None for updates the bot does not answer."""
+    """(chat id, kind) of a raw update, whatever its shape; chat id None for updates the bot
+    does not answer: unknown update types, group chats, and anything malformed (a chat or
+    sender id that is not an integer, a message that is not an object). The kind is one
+    lower-case word of at most 20 characters ("unknown" for an unreadable update type)."""
     query = update.get("callback_query")
     if isinstance(query, dict):
-        chat = (query.get("message") or {}).get("chat") or {}
+        chat = _object(_object(query.get("message")).get("chat"))
         private = chat.get("type", "private") == "private"
-        chat_id = chat.get("id") or (query.get("from") or {}).get("id")
-        return (int(chat_id) if private and chat_id else None), "callback"
+        chat_id = _chat_id(chat.get("id")) or _chat_id(_object(query.get("from")).get("id"))
+        return (chat_id if private else None), "callback"
     message = update.get("message")
     if not isinstance(message, dict):
         kind = next((k for k in update if k != "update_id"), "unknown")
-        return None, kind[:20]
-    chat = message.get("chat") or {}
+        return None, kind[:20] if isinstance(kind, str) and _KIND.fullmatch(kind) else "unknown"
+    chat = _object(message.get("chat"))
     if "location" in message:
         kind = "location"
     elif isinstance(message.get("text"), str):
         kind = "command" if message["text"].startswith("/") else "text"
     else:
         kind = next((m for m in MEDIA if m in message), "other")
-    private = chat.get("type") == "private" and isinstance(chat.get("id"), int)
-    return (int(chat["id"]) if private else None), kind
+    private = chat.get("type") == "private"
+    return (_chat_id(chat.get("id")) if private else None), kind
+
+
+def language_code_of(update: dict[str, Any]) -> str | None:
+    """The sender's `language_code` (Telegram's hint), None when missing or malformed."""
+    holder = update.get("message") if isinstance(update.get("message"), dict) \
+        else update.get("callback_query")
+    code = _object(_object(holder).get("from")).get("language_code")
+    return code if isinstance(code, str) and 0 < len(code) <= 35 else None
 
 
 def minimise(value: Any) -> Any:
@@ -80,9 +119,13 @@ async def store_updates(sessions: async_sessionmaker[AsyncSession],
     """Store updates; an update_id seen before is ignored. Returns how many were new."""
     rows = []
     for update in updates:
+        update_id = update_id_of(update)
+        if update_id is None:  # the webhook and the poller let only updates through
+            log.warning("not a Telegram update; ignored")
+            continue
         chat_id, kind = describe(update)
         answerable = chat_id is not None
-        rows.append({"update_id": int(update["update_id"]), "chat_id": chat_id, "kind": kind,
+        rows.append({"update_id": update_id, "chat_id": chat_id, "kind": kind,
                      "payload": minimise(update) if answerable else None,
                      "status": "pending" if answerable else "ignored", "attempts": 0,
                      "not_before": 0.0, "received_at": utcnow()})

@@ -6,14 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.runner import rasa_for, say, serve_until_stopped
+from bot.secrets import Secrets
 from bot.settings import Settings
 
 
-async def run_telegram(settings: Settings, config: Path, external_rasa: bool) -> None:
+async def run_telegram(settings: Settings, config: Path, external_rasa: bool,
+                       secrets: Secrets) -> None:
     from bot.web.app import create_app
 
     try:
-        app = create_app(settings)  # checks the Telegram settings; no I/O yet
+        app = create_app(settings, secrets)  # checks the Telegram settings; no I/O yet
     except ValueError as exc:
         say(f"not starting: {exc}")
         raise SystemExit(2) from None

@@ -12,7 +12,7 @@ from typing import Any
 from telegram import Bot
 from telegram.error import RetryAfter, TimedOut
 
-from bot.telegram.inbox import ALLOWED_UPDATES
+from bot.telegram.inbox import ALLOWED_UPDATES, update_id_of
 from bot.telegram.outbox import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Poller:
                                                 read_timeout=self._timeout + 10)
         if not isinstance(result, list):
             return []
-        return [u for u in result if isinstance(u, dict) and isinstance(u.get("update_id"), int)]
+        return [u for u in result if update_id_of(u) is not None]
 
     async def _run(self) -> None:
         await self._until_done(lambda: self._bot.delete_webhook(drop_pending_updates=False),

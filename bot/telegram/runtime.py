@@ -28,7 +28,7 @@ from bot.telegram.journal import Journal
 from bot.telegram.outbox import OutboxWorker
 from bot.telegram.polling import Poller
 from bot.telegram.prefs import Prefs
-from bot.web.keys import GENERATIONS, HANDOFFS, SERVICE, TRANSLATORS
+from bot.web.keys import GENERATIONS, HANDOFFS, SECRETS, SERVICE, TRANSLATORS
 
 log = logging.getLogger(__name__)
 SEND_BUFFER = 256 * 1024
@@ -87,7 +87,7 @@ class TelegramRuntime:
         sessions = self._sessions = session_factory(self._engine)
         bot = self._bot = build_bot(settings)
         await self._initialise(bot)
-        prefs = Prefs(sessions, settings.pseudonym_secret, settings.default_language,
+        prefs = Prefs(sessions, app[SECRETS].pseudonym_secret, settings.default_language,
                       settings.default_city)
         handler = UpdateHandler(app[SERVICE], app[TRANSLATORS], app[GENERATIONS], prefs)
         adapter = self._adapter = Adapter(bot, handler, app[TRANSLATORS], prefs,

@@ -22,10 +22,11 @@ from bot.handoff.store import ContactBook
 from bot.i18n import Translator, load_translators
 from bot.langid import LinguaDetector, vocabulary_from_nlu
 from bot.nlu.servers import NluServers, loopback_url
-from bot.secrets import Secrets, load_secrets
+from bot.secrets import Secrets, check_production, load_secrets
 from bot.service import ChatService, ServiceConfig
 from bot.settings import Settings
 from bot.storage.db import create_engine, session_factory, upgrade
+from bot.storage.retention import RetentionJob, RetentionPolicy
 from bot.telegram.app import attach_telegram
 from bot.web import routes
 from bot.web.errors import json_errors
@@ -65,7 +66,8 @@ def build_services(settings: Settings, generations: Generations,
         sessions=sessions, generations=generations, detector=detector, translators=translators,
         contacts=contacts, bus=bus,
         config=ServiceConfig(settings.default_language, settings.default_city,
-                             settings.pseudonym_secret, settings.max_message_chars, policy))
+                             secrets.pseudonym_secret, settings.max_message_chars, policy,
+                             settings.messages_per_minute))
     timers = Timers(settings.handoff_wait_seconds, settings.handoff_idle_seconds,
                     settings.handoff_tick_seconds)
     handoffs = Handoffs(sessions, bus, generations, contacts, translators, timers)
@@ -97,8 +99,9 @@ async def first_generation(settings: Settings, sessions: async_sessionmaker[Asyn
 
 async def resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    check_production(settings)  # again here, before anything: not every start is the CLI's
+    secrets = app[SECRETS] if SECRETS in app else load_secrets(settings)
     translators = load_translators()
-    secrets = load_secrets(settings)
     await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -118,6 +121,10 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
         servers.adopt(loopback_url(app[HANDED_RASA].port), app[HANDED_RASA])
     app[NLU_SERVERS] = servers
     app[PUBLISHER] = Publisher(settings, sessions, generations, watcher, servers, http)
+    retention = RetentionJob(sessions, RetentionPolicy(
+        settings.retention_days, settings.closed_handoff_retention_days,
+        settings.queue_retention_hours), settings.retention_interval_seconds)
+    await retention.start()
     app[HANDOFFS].start()
     watcher.start()
     knowledge = generations.current.knowledge
@@ -125,6 +132,7 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
              len(knowledge.cities), generations.current.version)
     yield
     await app[PUBLISHER].stop()
+    await retention.stop()
     await watcher.stop()
     await servers.stop_all()
     await app[HANDOFFS].stop()
@@ -133,9 +141,13 @@ async def resources(app: web.Application) -> AsyncIterator[None]:
     await engine.dispose()
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, secrets: Secrets | None = None) -> web.Application:
+    """`secrets`: as loaded by the CLI before anything started; None: loaded (and checked
+    for production) in the start-up hook."""
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
+    if secrets is not None:
+        app[SECRETS] = secrets
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.cleanup_ctx.append(resources)

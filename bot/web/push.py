@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.storage import repository as repo
 from bot.storage.models import Conversation, Message, User
 from bot.web.errors import error
-from bot.web.keys import BUS, DB, IDENTITY, SETTINGS
+from bot.web.keys import BUS, DB, IDENTITY, SECRETS
 from bot.web.payload import message_json
 
 BATCH = 100
@@ -52,7 +52,7 @@ async def chat_events(request: web.Request) -> web.StreamResponse:
     after = start_after(request)
     if after is None:
         return error(400, "'after' / Last-Event-ID must be a message id")
-    pseudo = repo.pseudonym(request.app[SETTINGS].pseudonym_secret, "web", session_id)
+    pseudo = repo.pseudonym(request.app[SECRETS].pseudonym_secret, "web", session_id)
     sessions: async_sessionmaker[AsyncSession] = request.app[DB]
     async with request.app[BUS].subscribe() as events, sse_response(request) as stream:
         while stream.is_connected():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +13,16 @@ from bot.core.language import normalise_hint
 from bot.core.types import LANGUAGES, Incoming, Location
 from bot.storage import repository as repo
 from bot.web.errors import error
-from bot.web.keys import DB, GENERATIONS, IDENTITY, SERVICE, SETTINGS, TEMPLATES, TRANSLATORS
+from bot.web.keys import (
+    DB,
+    GENERATIONS,
+    IDENTITY,
+    SECRETS,
+    SERVICE,
+    SETTINGS,
+    TEMPLATES,
+    TRANSLATORS,
+)
 from bot.web.payload import message_json, reply_json
 from bot.web.push import chat_events
 
@@ -31,7 +42,7 @@ async def chat_page(request: web.Request) -> web.Response:
     lang = normalise_hint(request.query.get("lang")) or settings.default_language
     _ = request.app[TRANSLATORS][lang]
     session_id, refresh = request.app[IDENTITY].ensure(request)
-    pseudo = repo.pseudonym(settings.pseudonym_secret, "web", session_id)
+    pseudo = repo.pseudonym(request.app[SECRETS].pseudonym_secret, "web", session_id)
     async with request.app[DB]() as session:
         history = [m for m in await repo.recent_transcript(session, "web", pseudo, HISTORY)
                    if m.text or m.direction != "in"]  # a pressed button has no text
@@ -46,9 +57,25 @@ async def chat_page(request: web.Request) -> web.Response:
     return response
 
 
-def incoming_from(body: Any, session_id: str) -> Incoming | str:
+def location_from(value: Any) -> Location | str | None:
+    """`{"lat": …, "lon": …}` on the earth, None when absent; a string: why it is invalid."""
+    if not value:
+        return None
+    try:
+        lat, lon = float(value["lat"]), float(value["lon"])
+    except (KeyError, TypeError, ValueError):
+        return "'metadata.location' must be {\"lat\": number, \"lon\": number}"
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+        return "'metadata.location' must be a point on the earth (lat ±90, lon ±180)"
+    return Location(lat, lon)
+
+
+def incoming_from(body: Any, session_id: str,
+                  payload_of: Callable[[str], str | None]) -> Incoming | str:
     """Validate Rasa's REST channel body; a string is the reason it is invalid. The user is
-    the chat session (cookie), never the body's `sender` (only echoed as `recipient_id`)."""
+    the chat session (cookie), never the body's `sender` (only echoed as `recipient_id`).
+    A message starting with "/" is a payload only when the bot could have created it
+    (`payload_of`, the same allow-list as Telegram's buttons); anything else is text."""
     if not isinstance(body, dict):
         return "the body must be a JSON object"
     sender, message = body.get("sender", "web"), body.get("message", "")
@@ -59,12 +86,10 @@ def incoming_from(body: Any, session_id: str) -> Incoming | str:
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         return "'metadata' must be an object"
-    location = metadata.get("location")
-    try:
-        loc = Location(float(location["lat"]), float(location["lon"])) if location else None
-    except (KeyError, TypeError, ValueError):
-        return "'metadata.location' must be {\"lat\": number, \"lon\": number}"
-    payload = message if message.startswith("/") else None
+    loc = location_from(metadata.get("location"))
+    if isinstance(loc, str):
+        return loc
+    payload = payload_of(message) if message.startswith("/") else None
     return Incoming(channel="web", sender=session_id, text="" if payload else message,
                     language_hint=str(metadata.get("language") or "") or None,
                     location=loc, payload=payload)
@@ -78,7 +103,7 @@ async def rest_webhook(request: web.Request) -> web.Response:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return error(400, "the body is not valid JSON")
     session_id, refresh = request.app[IDENTITY].ensure(request)
-    incoming = incoming_from(body, session_id)
+    incoming = incoming_from(body, session_id, request.app[GENERATIONS].current.callbacks.typed)
     if isinstance(incoming, str):
         return error(400, incoming)
     answer = await request.app[SERVICE].handle(incoming)

@@ -86,6 +86,17 @@ async def site(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[Site]:
 
 # --- helpers for the tests --------------------------------------------------------------
 
+# two staff members, Arabic and German, each at both widths: (username, lang, viewport, kind)
+STAFF_VIEWS = (("salma", "ar", PHONE, "phone"), ("salma", "ar", DESKTOP, "desktop"),
+               ("stefan", "de", DESKTOP, "desktop"), ("stefan", "de", PHONE, "phone"))
+
+
+async def add_two_staff(db: async_sessionmaker[AsyncSession]) -> None:
+    """The staff members of STAFF_VIEWS."""
+    await add_counsellor(db, "salma", "سلمى", language="ar", role="staff")
+    await add_counsellor(db, "stefan", "Stefan", language="de", role="staff")
+
+
 async def person(browser: Browser, errors: list[str], viewport: dict[str, int] = DESKTOP,
                  ) -> Page:
     """A new context (own cookies) and its page; JavaScript errors, console errors and CSP

@@ -17,9 +17,11 @@ from bot.web.keys import SETTINGS
 from tests.browser.conftest import (
     DESKTOP,
     PHONE,
+    STAFF_VIEWS,
     WAIT,
     Site,
     add_counsellor,
+    add_two_staff,
     log_in,
     no_sideways_scroll,
     onboard,
@@ -78,8 +80,7 @@ async def test_an_arabic_edit_reaches_another_worker_within_seconds(
 
 
 async def test_the_knowledge_screens_in_arabic_and_german(site: Site, chromium: Browser) -> None:
-    await add_counsellor(site.db, "salma", "سلمى", language="ar", role="staff")
-    await add_counsellor(site.db, "stefan", "Stefan", language="de", role="staff")
+    await add_two_staff(site.db)
     async with site.db() as session:  # two changes, so the audit log has rows to show
         stefan = Actor(None, "Stefan")
         await edits.verify(session, RecordRef("office", "registration_office", "leipzig"),
@@ -89,9 +90,7 @@ async def test_the_knowledge_screens_in_arabic_and_german(site: Site, chromium: 
                          stefan)
         await session.commit()
     errors: list[str] = []
-    pages = [("salma", "ar", PHONE, "phone"), ("salma", "ar", DESKTOP, "desktop"),
-             ("stefan", "de", DESKTOP, "desktop"), ("stefan", "de", PHONE, "phone")]
-    for username, lang, viewport, kind in pages:
+    for username, lang, viewport, kind in STAFF_VIEWS:
         page = await person(chromium, errors, viewport=viewport)
         await log_in(page, site.url, username, lang)
         for path, name in ((FAQ, "faq"), ("/console/knowledge", "faqs"),

@@ -24,7 +24,7 @@ from bot.storage.db import create_engine, session_factory
 from bot.storage.handoff_models import ConsoleUser, HandoffTransition
 from bot.storage.models import Conversation, Message, User, utcnow
 from bot.web.app import create_app
-from tests.conftest import free_port
+from tests.conftest import TEST_PSEUDONYM_SECRET, free_port
 
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -36,7 +36,8 @@ def console_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
     return Settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}",  # type: ignore[call-arg]
                     rasa_port=free_port(), console_session_key=key(), chat_cookie_key=key(),
-                    contact_key=key(), handoff_tick_seconds=3600, **overrides)
+                    contact_key=key(), pseudonym_secret=TEST_PSEUDONYM_SECRET,
+                    handoff_tick_seconds=3600, **overrides)
 
 
 def build_app(settings: Settings) -> web.Application:

@@ -19,6 +19,7 @@ def bot_environment(settings: Settings) -> dict[str, str]:
     values = {
         "DATABASE_URL": settings.database_url, "LOTSE_PORT": str(settings.port),
         "LOTSE_RASA_PORT": str(settings.rasa_port), "LOTSE_RASA_TOKEN": settings.rasa_token,
+        "LOTSE_PSEUDONYM_SECRET": settings.pseudonym_secret,
         "LOTSE_TELEGRAM_TOKEN": settings.telegram_token,
         "LOTSE_TELEGRAM_BASE_URL": settings.telegram_base_url,
         "LOTSE_TELEGRAM_POLL_TIMEOUT_SECONDS": str(settings.telegram_poll_timeout_seconds),
