@@ -165,3 +165,21 @@ def test_a_bad_postcode_row_names_the_csv_line(tmp_path: Path) -> None:
     assert error.value.path.name == "postcodes.csv" and error.value.field == "postcode"
     lines = (root / "leipzig/postcodes.csv").read_text().splitlines()
     assert lines[error.value.line - 1].startswith("4109x,")
+
+
+def test_an_overlong_field_names_file_line_and_field(tmp_path: Path) -> None:
+    pasted = "Diakonie " + "x" * 1200
+    root = _broken_copy(tmp_path, "duesseldorf/welcome_points.yml",
+                        'operator: "Diakonie Düsseldorf"', f'operator: "{pasted}"')
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(root)
+    assert error.value.path.name == "welcome_points.yml" and error.value.field == "operator"
+    assert error.value.line == 14 and "longer than 1000 characters" in error.value.problem
+
+
+def test_a_runaway_list_is_refused(tmp_path: Path) -> None:
+    many = ", ".join(f'"Bezirk Nummer {n}"' for n in range(150))
+    root = _broken_copy(tmp_path, "duesseldorf/districts.yml", 'aliases: ["Bezirk 1", ',
+                        f'aliases: [{many}, ')
+    with pytest.raises(KnowledgeError, match="more than 100 entries"):
+        load_knowledge(root)

@@ -195,6 +195,19 @@ async def test_chat_page_is_served_in_each_language(chat: Client) -> None:
     assert 'dir="ltr"' in page and "Senden" in page
 
 
+@pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")  # aiohttp-session
+async def test_security_headers_on_the_page_and_the_api(chat: Client) -> None:
+    for response in (await chat.get("/?lang=ar"), await chat.get("/health"),
+                     await chat.get("/static/chat.js")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    console = await chat.get("/console/login")  # the console keeps its own policy
+    assert "form-action 'self'" in console.headers["Content-Security-Policy"]
+    assert console.headers["Referrer-Policy"] == "same-origin"
+
+
 async def test_health_reports_nlu(chat: Client) -> None:
     assert await (await chat.get("/health")).json() == {"app": "ok", "nlu": "ok"}
 

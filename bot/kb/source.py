@@ -11,6 +11,11 @@ import yaml
 
 from bot.core.types import LANGUAGES
 
+# Every text field and list of a knowledge file is bounded (answers have their own, lower
+# limit in the loader): a pasted document or a runaway list is refused with file and line.
+MAX_FIELD_CHARS = 1000
+MAX_LIST_ITEMS = 100
+
 
 class KnowledgeError(ValueError):
     """A knowledge file is broken. The message names the file, the line and the field."""
@@ -39,7 +44,12 @@ class Node(dict[str, Any]):
             return ""
         if not isinstance(value, (str, int, float)) or not str(value).strip():
             raise self.fail(key, "a non-empty text is required")
-        return str(value).strip()
+        return self._bounded(key, str(value).strip())
+
+    def _bounded(self, key: str, text: str) -> str:
+        if len(text) > MAX_FIELD_CHARS:
+            raise self.fail(key, f"longer than {MAX_FIELD_CHARS} characters ({len(text)})")
+        return text
 
     def number(self, key: str) -> float:
         value = self.get(key)
@@ -76,7 +86,9 @@ class Node(dict[str, Any]):
             value = [value]
         if not isinstance(value, list) or (required and not value):
             raise self.fail(key, "a list of texts is required")
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        if len(value) > MAX_LIST_ITEMS:
+            raise self.fail(key, f"more than {MAX_LIST_ITEMS} entries ({len(value)})")
+        return tuple(self._bounded(key, str(v).strip()) for v in value if str(v).strip())
 
     def node(self, key: str) -> Node:
         value = self.get(key)
@@ -98,7 +110,7 @@ class Node(dict[str, Any]):
         missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
         if missing:
             raise value.fail(missing[0], f"text in {', '.join(missing)} is missing")
-        return {lang: str(value[lang]).strip() for lang in LANGUAGES}
+        return {lang: value._bounded(lang, str(value[lang]).strip()) for lang in LANGUAGES}
 
 
 class _LineLoader(yaml.SafeLoader):

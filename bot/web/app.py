@@ -30,6 +30,7 @@ from bot.storage.retention import RetentionJob, RetentionPolicy
 from bot.telegram.app import attach_telegram
 from bot.web import routes
 from bot.web.errors import json_errors
+from bot.web.headers import security_headers
 from bot.web.identity import ChatIdentity
 from bot.web.keys import (
     BUS,
@@ -151,6 +152,7 @@ def create_app(settings: Settings, secrets: Secrets | None = None) -> web.Applic
     app[TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.cleanup_ctx.append(resources)
+    app.on_response_prepare.append(security_headers)
     routes.setup(app)
     app.add_subapp("/console", create_console())
     attach_telegram(app)  # no-op unless LOTSE_TELEGRAM_MODE is polling or webhook

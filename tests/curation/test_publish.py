@@ -32,6 +32,7 @@ from bench.swap_under_load import (
 from bot.curation.documents import SYSTEM, Change, documents, live_revision, save
 from bot.nlu.client import RasaClient
 from bot.nlu.servers import name_of_archive
+from bot.settings import PROJECT_ROOT
 from bot.storage.curation_models import NluModel
 from bot.storage.models import Message
 from bot.web.keys import GENERATIONS, NLU_SERVERS, PUBLISHER, WATCHER
@@ -40,6 +41,7 @@ from tests.console.conftest import Console
 from tests.curation.test_publish_console import running_console
 
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web_exceptions.NotAppKeyWarning")
+FIGURES = PROJECT_ROOT / "var" / "test-figures"  # test artefacts: the figures of the last run
 PUBLISH_TIMEOUT = 45 * 60  # a training takes ~8 min on 2 cores, longer beside other work
 SENDERS = 4
 
@@ -50,6 +52,13 @@ async def console(tmp_path: Path, rasa: RasaClient) -> AsyncIterator[Console]:
     async with running_console(tmp_path, rasa, rasa_timeout_seconds=5.0,
                                swap_grace_seconds=1.0) as helper:
         yield helper
+
+
+def record(name: str, lines: list[str]) -> None:
+    """Print the figures and keep them in var/test-figures/publish-<name>.txt."""
+    print("\n" + "\n".join(lines))
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    (FIGURES / f"publish-{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def relabelled(text: str, topic: str, target: str) -> str:
@@ -89,12 +98,12 @@ async def test_the_gate_blocks_a_damaging_change(console: Console, rasa: RasaCli
         live_rows = await session.scalar(select(func.count()).where(NluModel.status == "live"))
     report = row.report or {}
     gate = report["gate"]
-    print(f"\ngate report of the damaging change: {gate['reason']}")
-    for line in gate["lines"]:
-        print(f"  {line['language']} {line['metric']:6} {line['old']:5.1f} → {line['new']:5.1f}"
-              f" %{'  BLOCKS' if line['dropped'] else ''}")
-    print(f"training {report['seconds']['training']:.0f} s, "
-          f"evaluation {report['seconds']['evaluation']:.0f} s")
+    record("gate", [
+        f"gate report of the damaging change: {gate['reason']}",
+        *(f"  {line['language']} {line['metric']:6} {line['old']:5.1f} → {line['new']:5.1f} %"
+          f"{'  BLOCKS' if line['dropped'] else ''}" for line in gate["lines"]),
+        f"training {report['seconds']['training']:.0f} s, "
+        f"evaluation {report['seconds']['evaluation']:.0f} s"])
     assert row.status == "blocked", row.log[-2000:]
     assert not gate["passed"]
     drops = {(line["language"], line["metric"]) for line in gate["lines"] if line["dropped"]}
@@ -174,11 +183,11 @@ async def test_publish_under_load_fails_no_request(console: Console, nlu_model: 
             Message.status == "nlu_unavailable"))
     assert row is not None
     report = row.report or {}
-    print(f"\npublish under load: {row.status}, training {report['seconds']['training']:.0f} s,"
-          f" evaluation {report['seconds']['evaluation']:.0f} s, grace {grace:.0f} s")
-    print("\n".join(summary(load, grace)))
-    print(f"gate: {report['gate']['reason']}")
-    print(f"inbound messages stored as nlu_unavailable: {unavailable}")
+    record("under-load", [
+        f"publish under load: {row.status}, training {report['seconds']['training']:.0f} s,"
+        f" evaluation {report['seconds']['evaluation']:.0f} s, grace {grace:.0f} s",
+        *summary(load, grace), f"gate: {report['gate']['reason']}",
+        f"inbound messages stored as nlu_unavailable: {unavailable}"])
     failures = load.failures()
     assert row.status == "live", row.log[-3000:]
     assert len(load.sent) >= 200 and "swap" in load.marks
