@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot import feedback
+from bot.core.dialogue import parse_payload
 from bot.core.types import LANGUAGES, TOPICS
 
 CALLBACK_LIMIT = 64
@@ -60,5 +61,10 @@ class CallbackValidator:
 
     def typed(self, text: str) -> str | None:
         """A payload sent as a message (the web chat's buttons and its /start): the payload
-        when the bot could have created it, else None (then it is only text)."""
-        return text if text in COMMANDS.values() else self.parse(text)
+        when the bot could have created it, else None (then it is only text). A 👍 / 👎
+        press of any shape passes: bot/feedback.py checks it and refuses a forged one
+        politely, storing nothing."""
+        parsed = parse_payload(text)
+        if text in COMMANDS.values() or (parsed is not None and parsed.intent == feedback.INTENT):
+            return text
+        return self.parse(text)

@@ -4,6 +4,7 @@ answers, the webhook's secret and acknowledgement, and a restart with unhandled 
 from __future__ import annotations
 
 import asyncio
+import html
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import aiohttp
 from sqlalchemy import select
 from yarl import URL
 
+from bot.i18n import load_translators
 from bot.nlu.client import RasaClient
 from bot.storage.models import Message
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
@@ -18,6 +20,7 @@ from bot.telegram.inbox import store_updates
 from bot.telegram.runtime import journal_path
 from tests.telegram import updates
 from tests.telegram.botapi import BotApi, Fault
+from tests.telegram.conftest import rasa_port
 from tests.telegram.harness import SECRET, Harness, telegram_settings
 
 
@@ -59,16 +62,41 @@ async def test_the_same_update_five_times_by_webhook_gives_one_reply(webhook: Ha
     assert webhook.api.webhook_statuses[-5:] == [200] * 5
 
 
-async def test_a_burst_of_30_messages_to_one_chat_is_answered_in_order(polling: Harness) -> None:
-    questions = ["Hallo", "Wie finde ich Arbeit?", "Wie finde ich eine Wohnung?"]
-    texts = [f"{questions[i % 3]} ({i})" for i in range(30)]
-    ids = [polling.api.push(updates.text(2010, t)) for t in texts]
-    await polling.settled(*ids, timeout=180)
-    order = await sent_update_order(polling, 2010)
+async def test_a_burst_of_30_messages_to_one_chat_is_answered_in_order(
+        tmp_path: Path, rasa: RasaClient, api: BotApi) -> None:
+    """Ordering under a burst: the per-user rate limit (20 a minute by default; tested below
+    and in tests/test_pace.py) is raised above the burst here."""
+    settings = telegram_settings(tmp_path, rasa_port(rasa), api, messages_per_minute=60)
+    polling = await Harness(api, settings).start()
+    try:
+        questions = ["Hallo", "Wie finde ich Arbeit?", "Wie finde ich eine Wohnung?"]
+        texts = [f"{questions[i % 3]} ({i})" for i in range(30)]
+        ids = [polling.api.push(updates.text(2010, t)) for t in texts]
+        await polling.settled(*ids, timeout=180)
+        order = await sent_update_order(polling, 2010)
+        stored = await polling.query(select(Message.text).where(Message.direction == "in")
+                                     .order_by(Message.id))
+    finally:
+        await polling.close()
     assert order == sorted(order) and set(order) == set(ids)
-    stored = await polling.query(select(Message.text).where(Message.direction == "in")
-                                 .order_by(Message.id))
     assert [row[0] for row in stored] == texts
+
+
+async def test_beyond_the_rate_limit_one_notice_then_quiet(
+        tmp_path: Path, rasa: RasaClient, api: BotApi) -> None:
+    settings = telegram_settings(tmp_path, rasa_port(rasa), api, messages_per_minute=3)
+    polling = await Harness(api, settings).start()
+    try:
+        ids = [polling.api.push(updates.text(2012, f"Hallo ({i})")) for i in range(5)]
+        await polling.settled(*ids, timeout=120)
+        sent = [s.text for s in polling.api.sent_to(2012)]
+        stored = await polling.query(select(Message.status).where(Message.direction == "in")
+                                     .order_by(Message.id))
+    finally:
+        await polling.close()
+    notice = html.escape(load_translators()["de"]("slow_down"), quote=False)
+    assert sent.count(notice) == 1 and sent[-1] == notice  # nothing after the notice
+    assert [row[0] for row in stored] == ["answered"] * 3 + ["rate_limited"] * 2
 
 
 async def test_429_on_one_chat_delays_only_that_chat(polling: Harness) -> None:
