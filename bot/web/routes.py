@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from aiohttp import web
 
 from bot.core.language import normalise_hint
 from bot.core.types import LANGUAGES, Incoming, Location
+from bot.kb.places import on_earth
 from bot.storage import repository as repo
 from bot.web.errors import error
 from bot.web.keys import (
@@ -65,7 +65,7 @@ def location_from(value: Any) -> Location | str | None:
         lat, lon = float(value["lat"]), float(value["lon"])
     except (KeyError, TypeError, ValueError):
         return "'metadata.location' must be {\"lat\": number, \"lon\": number}"
-    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+    if not on_earth(lat, lon):
         return "'metadata.location' must be a point on the earth (lat ±90, lon ±180)"
     return Location(lat, lon)
 

@@ -5,13 +5,11 @@ counsellor reply."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.analytics.queries import Period, Report, period, report
-from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.models import Conversation, Message, User
 from tests.analytics import data
 
@@ -19,11 +17,8 @@ NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.UTC)  # 12:00 in Berlin (summer 
 
 
 @pytest.fixture
-async def db(database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade(database)
-    engine = create_engine(database)
-    yield session_factory(engine)
-    await engine.dispose()
+def db(migrated: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return migrated
 
 
 async def figures(db: async_sessionmaker[AsyncSession], when: Period) -> Report:

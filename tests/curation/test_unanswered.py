@@ -6,7 +6,6 @@ and PostgreSQL; screenshots in Arabic (desktop) and German (phone)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.curation.documents import documents, live_revision
 from bot.curation.unanswered import queue
 from bot.storage.curation_models import Feedback, KnowledgeChange, UnansweredReview
-from bot.storage.db import create_engine, session_factory, upgrade
 from bot.storage.handoff_models import ConsoleUser
 from bot.storage.models import Conversation, Message, User, utcnow
 from tests.conftest import SCREENSHOTS
@@ -235,11 +233,8 @@ async def test_csrf_missing_or_wrong_is_refused(console: Console,
 # --- the query on both databases -------------------------------------------------------
 
 @pytest.fixture
-async def db(database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    await upgrade(database)
-    engine = create_engine(database)
-    yield session_factory(engine)
-    await engine.dispose()
+def db(migrated: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    return migrated
 
 
 async def test_query_groups_newest_first_with_counts(
