@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.core.dialogue import Policy
+from aiohttp.http_exceptions import HttpProcessingError
+
 from bot.nlu.evaluate import evaluate, load_examples, load_nonsense, misclassified, report
 from bot.nlu.process import running_rasa
 from bot.runner import (
@@ -43,7 +44,7 @@ async def run_eval(settings: Settings, config: Path) -> None:
     examples = [*load_examples(settings.nlu_dir / "test"),
                 *load_nonsense(settings.nlu_dir / "nonsense.yml")]
     say(f"evaluating {model.name} on {len(examples)} held-out test and nonsense examples")
-    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
+    policy = settings.policy()
     async with running_rasa(model, settings.rasa_port + 10, settings.rasa_token,
                             VAR / "rasa-eval.log") as (client, _server):
         outcomes = await evaluate(client, examples, policy)
@@ -103,6 +104,16 @@ def rss_mib(pid: int | None) -> float:
     return total / 1024
 
 
+def malformed_http_at_debug(record: logging.LogRecord) -> bool:
+    """aiohttp answers a malformed HTTP request with 400 and logs it as an ERROR with a
+    traceback: anyone could flood the log. Such a request is not the app's error: DEBUG."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError) and record.levelno >= logging.ERROR:
+        record.levelno, record.levelname, record.exc_info = logging.DEBUG, "DEBUG", None
+        return logging.getLogger("aiohttp.server").isEnabledFor(logging.DEBUG)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lotse")
     parser.add_argument("command",
@@ -123,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: "
                         "%(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.server").addFilter(malformed_http_at_debug)
     if args.command == "check":
         review(knowledge_or_exit(settings))
         from bot.console.canned import canned_or_exit

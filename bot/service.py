@@ -6,10 +6,8 @@ Every channel (web chat, Telegram) calls `ChatService.handle` and renders the `A
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,25 +20,22 @@ from bot.core.handoff import OPEN_HANDOFF
 from bot.core.language import Detector, choose_language
 from bot.core.machine import Outcome, UserMessage, transition
 from bot.core.pace import WINDOW, Pace, pace
+from bot.core.text import clean_text
 from bot.core.types import TOPICS, ConversationState, Incoming, ParseResult, Reply
 from bot.generation import Generation, Generations
 from bot.handoff import store
 from bot.handoff.bus import Bus
 from bot.i18n import Translator
+from bot.locks import KeyedLocks
 from bot.nlu.client import NluUnavailable
+from bot.privacy.erase import erase_user
+from bot.privacy.export import as_attachment, my_data
 from bot.storage import repository as repo
 from bot.storage.models import Conversation, Message, User, utcnow
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 NLU_MAX_CHARS = 500  # what the classifier reads of a long message
 ASK_LOCATION = "welcome_point_location"  # the dialogue's open question "where do you live?"
-
-
-def clean_text(text: str, limit: int) -> tuple[str, bool]:
-    """Drop control characters and bidi overrides; cut at `limit`. Returns (text, was_cut)."""
-    cleaned = _CONTROL.sub("", text).strip()
-    return cleaned[:limit], len(cleaned) > limit
 
 
 def what_was_sent(incoming: Incoming) -> dict[str, Any] | None:
@@ -79,18 +74,6 @@ class ServiceConfig:
     max_message_chars: int
     policy: Policy
     messages_per_minute: int = 0  # per user; 0: no limit
-
-
-class KeyedLocks:
-    """One lock per user so that a user's messages are handled one at a time, in order."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    def __call__(self, key: str) -> asyncio.Lock:
-        if len(self._locks) > 10_000:
-            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
-        return self._locks.setdefault(key, asyncio.Lock())
 
 
 class ChatService:
@@ -144,11 +127,15 @@ class ChatService:
         outcome, new, replies, parse = await (
             self._rate(ids[0], press, state) if press is not None
             else self._respond(generation, incoming, text, was_cut, state))
+        if outcome.effect == "erase":
+            return await self._erase(ids, incoming, new, replies)
         notice = foreign_notice(choice.foreign) if choice.foreign else None
         if notice and parse is not None and not outcome.forward:
             replies.insert(0, Reply(notice, kind="language_notice"))
         replies = feedback.offer(replies, ids[2])  # 👍 / 👎 under each FAQ answer
         status, replies = await self._store_outcome(ids, incoming, outcome, new, parse, replies)
+        if outcome.effect == "export":
+            replies = await self._with_my_data(incoming.channel, pseudo, replies)
         await self._bus.publish({"kind": "conversation", "id": ids[1], "status": status})
         return Answer(replies, new.language, status, new.pending == ASK_LOCATION, asked_before)
 
@@ -178,6 +165,25 @@ class ChatService:
                                        reply_to_id=ids[2], extra=reply.details())
             await session.commit()
         return Answer(replies, state.language, state.status, state.pending == ASK_LOCATION)
+
+    async def _erase(self, ids: tuple[int, int, int], incoming: Incoming,
+                     state: ConversationState, replies: list[Reply]) -> Answer:
+        """/delete confirmed: every row about the user at once (this message too); the
+        confirmation is sent, not stored; open console pages learn it was deleted."""
+        async with self._sessions() as session:
+            erased = await erase_user(session, ids[0], incoming.channel, incoming.sender)
+            await session.commit()
+        for cid, _status in erased.conversations:
+            await self._bus.publish({"kind": "conversation", "id": cid, "status": "deleted"})
+        log.info("a user deleted their data: %d conversation(s)", len(erased.conversations))
+        return Answer(replies, state.language)
+
+    async def _with_my_data(self, channel: str, pseudo: str,
+                            replies: list[Reply]) -> list[Reply]:
+        """/mydata: the user's stored data, read after this turn, as a file on its reply."""
+        async with self._sessions() as session:
+            attachment = as_attachment(await my_data(session, channel, pseudo))
+        return [replace(r, attachment=attachment) if r.kind == "my_data" else r for r in replies]
 
     async def _replayed(self, session: AsyncSession, inbound: Message,
                         state: ConversationState) -> Answer:

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.dialogue import Policy
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,6 +42,7 @@ class Settings(BaseSettings):
     # after a swap the previous Rasa server keeps answering this long (at least the Rasa
     # timeout + 2 polls, so parses already sent finish) before this process stops it
     publish_margin_points: float = 5.0
+    publish_config: Path = PROJECT_ROOT / "config.yml"  # the Rasa pipeline Publish trains
     swap_grace_seconds: float = 30.0
     default_city: str = "duesseldorf"
     default_language: str = "de"
@@ -97,6 +100,11 @@ class Settings(BaseSettings):
     telegram_journal_dir: Path = PROJECT_ROOT / "var"
     telegram_handle_attempts: int = 5  # inbox: tries per update before it is marked failed
     telegram_concurrency: int = 16  # chats handled / sent to at the same time
+
+    def policy(self) -> Policy:
+        """The dialogue's thresholds and what the privacy notice says about retention."""
+        return Policy(self.clarify_below, self.misses_before_counsellor, self.retention_days,
+                      self.closed_handoff_retention_days)
 
     @property
     def rasa_url(self) -> str:

@@ -53,7 +53,7 @@ FIRST_ROWS: tuple[tuple[str, dict[str, object]], ...] = (
 
 
 def test_the_revisions_are_known() -> None:
-    assert REVISIONS[0] == "0001" and REVISIONS[-1] == "0006" and len(REVISIONS) == 6
+    assert REVISIONS[0] == "0001" and REVISIONS[-1] == "0007" and len(REVISIONS) == 7
 
 
 async def test_upgrade_from_an_empty_database(database: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.curation_models import Feedback, UnansweredReview
 from bot.storage.db import create_engine, session_factory, upgrade
-from bot.storage.handoff_models import Contact, HandoffTransition
+from bot.storage.handoff_models import Contact, ErasedConversation, HandoffTransition
 from bot.storage.models import Conversation, Message, User
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
 from bot.storage.retention import Purged, RetentionJob, RetentionPolicy, counts, purge
@@ -108,6 +108,9 @@ async def fill(session: AsyncSession) -> dict[str, int]:
         OutboxMessage(chat_id=7, method="sendMessage", status="failed", created_at=ago(3)),
         OutboxMessage(chat_id=7, method="sendMessage", status="sent", created_at=ago(hours=3),
                       sent_at=ago(hours=3)),
+        # what is left of conversations their users deleted: the old note goes too
+        ErasedConversation(conversation_id=9001, status="human", erased_at=ago(days=100)),
+        ErasedConversation(conversation_id=9002, status="bot", erased_at=ago(days=10)),
     ])
     await session.commit()
     return {"gone": gone.id, "recent": recent.id, "handled": handled.id, "closed": closed.id,
@@ -126,16 +129,18 @@ async def test_purge_deletes_what_is_past_its_period(
         left = set((await session.scalars(select(Conversation.id))).all())
         users = set((await session.scalars(select(User.id))).all())
     print(f"\nrows before: {before}\nrows after:  {after}\npurged: {purged}")
-    assert purged == Purged(conversations=2, users=1, inbox=2, outbox=2)
+    assert purged == Purged(conversations=2, users=1, inbox=2, outbox=2, tombstones=1)
     assert left == {ids[k] for k in ("recent", "handled", "current", "closed_lately")}
     assert ids["old_user"] not in users and ids["closing_user"] in users
     # conversations gone: "gone" (1 exchange + handoff) and "closed" (1 exchange + handoff)
     assert before == {"users": 5, "conversations": 6, "messages": 15, "feedback": 6,
                       "handoff_transitions": 3, "handoff_contacts": 3,
-                      "unanswered_reviews": 6, "telegram_inbox": 4, "telegram_outbox": 4}
+                      "unanswered_reviews": 6, "telegram_inbox": 4, "telegram_outbox": 4,
+                      "erased_conversations": 2}
     assert after == {"users": 4, "conversations": 4, "messages": 9, "feedback": 4,
                      "handoff_transitions": 1, "handoff_contacts": 1,
-                     "unanswered_reviews": 4, "telegram_inbox": 2, "telegram_outbox": 2}
+                     "unanswered_reviews": 4, "telegram_inbox": 2, "telegram_outbox": 2,
+                     "erased_conversations": 1}
     async with sessions() as session:
         assert await purge(session, POLICY, NOW) == Purged()  # idempotent
 

@@ -30,6 +30,7 @@ from bot.i18n import load_translators
 HERE = Path(__file__).resolve().parent
 ACT = r"{action:claim|reply|note|release|close}"
 USER_ACT = r"{action:deactivate|reactivate|reinvite}"
+ID = "{id:[0-9]{1,18}}"  # ASCII digits that fit a 64-bit integer (else 404)
 # aiohttp-session 2.12 keeps its own request keys as strings; aiohttp only recommends keys
 warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module="aiohttp_session")
 
@@ -48,14 +49,14 @@ def routes(app: web.Application) -> None:
     add_get("/account", views_account.account_page)
     add_post("/account/password", views_account.set_password)
     add_get("/queue/rows", views_conversations.queue_rows)
-    add_get(r"/conversations/{id:\d+}", views_conversations.conversation_page)
-    add_get(r"/conversations/{id:\d+}/transcript", views_conversations.transcript_fragment)
-    add_get(r"/conversations/{id:\d+}/panel", views_conversations.panel_fragment)
-    add_post(r"/conversations/{id:\d+}/" + ACT, views_conversations.act)
+    add_get("/conversations/" + ID, views_conversations.conversation_page)
+    add_get("/conversations/" + ID + "/transcript", views_conversations.transcript_fragment)
+    add_get("/conversations/" + ID + "/panel", views_conversations.panel_fragment)
+    add_post("/conversations/" + ID + "/" + ACT, views_conversations.act)
     add_get("/events", events.events)
     add_get("/users", views_users.users)
     add_post("/users/invite", views_users.invite)
-    add_post(r"/users/{id:\d+}/" + USER_ACT, views_users.change)
+    add_post("/users/" + ID + "/" + USER_ACT, views_users.change)
     views_knowledge.add_routes(app)
     views_record.add_routes(app)
     add_get("/analytics", views_analytics.analytics_page)
@@ -64,7 +65,7 @@ def routes(app: web.Application) -> None:
     add_get("/publish/status", views_publish.publish_status)
     add_post("/publish", views_publish.publish)
     add_get("/unanswered", views_unanswered.page)
-    add_post(r"/unanswered/{id:\d+}/{action:example|out_of_scope|dismiss}", views_unanswered.act)
+    add_post("/unanswered/" + ID + "/{action:example|out_of_scope|dismiss}", views_unanswered.act)
     app.router.add_static("/static/", HERE / "static", name="static")
 
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp_session import get_session
+from multidict import MultiDictProxy
 from wtforms import Form, PasswordField, StringField, TextAreaField  # type: ignore[import-untyped]
 from wtforms.csrf.session import SessionCSRF  # type: ignore[import-untyped]
 from wtforms.validators import (  # type: ignore[import-untyped]
@@ -94,9 +95,18 @@ async def csrf_token(request: web.Request) -> str:
     return str(form.csrf_token.current_token)
 
 
+async def read_form(request: web.Request,
+                    ) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    try:
+        return await request.post()
+    except (ValueError, LookupError, AssertionError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(reason="the form cannot be read") from None
+
+
 async def posted(request: web.Request, form_class: type[F]) -> F:
-    """The submitted form, validated. A missing, wrong or expired CSRF token: 403."""
-    data = await request.post()
+    """The submitted form, validated. A missing, wrong or expired CSRF token: 403; a body
+    that cannot be read as a form (invalid UTF-8, an unknown charset, a broken multipart): 400."""
+    data = await read_form(request)
     form = form_class(formdata=data, meta=_meta(request, await get_session(request)))
     form.validate()
     if form.csrf_token.errors:

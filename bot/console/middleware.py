@@ -37,6 +37,8 @@ async def pages(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        if isinstance(exc, web.HTTPGone) and exc.text:  # its own page (deleted by the user)
+            return web.Response(text=exc.text, status=410, content_type="text/html")
         return await error_page(request, exc.status, exc.reason)
     except Exception:
         log.exception("console: unhandled error on %s %s", request.method, request.path)

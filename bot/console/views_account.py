@@ -16,6 +16,7 @@ from bot.console.forms import (
     PasswordForm,
     PresenceForm,
     posted,
+    read_form,
 )
 from bot.console.render import language_of, notify, render
 from bot.console.viewer import LOGIN_PATH, logged_in, start_session, viewer_of
@@ -28,7 +29,7 @@ ACCOUNT = "/console/account"
 
 async def back_to(request: web.Request) -> str:
     """Where a settings form came from, if that is a console page."""
-    target = str((await request.post()).get("next") or "")
+    target = str((await read_form(request)).get("next") or "")
     safe = target.startswith(HOME) and "//" not in target and "\\" not in target
     return target if safe else HOME
 

@@ -14,6 +14,7 @@ from bot.console.state import STATE
 from bot.console.transcript import Line, detail, lines
 from bot.console.viewer import Viewer, logged_in, need
 from bot.core.types import LANGUAGES
+from bot.storage.handoff_models import ErasedConversation
 from bot.web.keys import DB, GENERATIONS, HANDOFFS, SETTINGS, TRANSLATORS
 
 TEXT_ACTIONS = ("reply", "note")
@@ -75,13 +76,24 @@ async def conversation_context(request: web.Request, cid: int, *, draft: str = "
         who = await names(session)
         conversation = await detail(session, cid, labels_for(request), who)
         if conversation is None:
-            raise web.HTTPNotFound()
+            raise await missing(request, cid)
         transcript = await lines(session, cid, who, translator(request))
     user_lang = conversation.language if conversation.language in LANGUAGES else "de"
     canned = [(r.label[language_of(request)], r.text[user_lang])
               for r in request.config_dict[STATE].canned]
     return {"c": conversation, "lines": transcript, "canned": canned, "draft": draft,
             "draft_for": draft_for, "refusal": refusal, **_last_ids(transcript)}
+
+
+async def missing(request: web.Request, cid: int) -> web.HTTPException:
+    """A conversation that is not there: deleted by its user (410 with what is left: when,
+    and its handoff state), or never there (404)."""
+    async with request.config_dict[DB]() as session:
+        erased = await session.get(ErasedConversation, cid)
+    if erased is None:
+        return web.HTTPNotFound()
+    page = await render(request, "conversation_deleted.html", {"erased": erased}, status=410)
+    return web.HTTPGone(text=page.text, content_type="text/html")
 
 
 def _last_ids(transcript: list[Line]) -> dict[str, int]:
@@ -137,7 +149,7 @@ async def act(request: web.Request) -> web.Response:
         await posted(request, CsrfForm)
         text, code = "", await getattr(handoffs, action)(cid, viewer.counsellor)
     if code == "not_found":
-        raise web.HTTPNotFound()
+        raise await missing(request, cid)
     if code is not None:
         context = await conversation_context(request, cid, draft=text, draft_for=action,
                                              refusal=code)

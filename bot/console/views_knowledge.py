@@ -139,4 +139,4 @@ def add_routes(app: web.Application) -> None:
     add_get("/knowledge/welcome-points", welcome_points)
     add_get("/knowledge/places", places)
     add_get("/knowledge/changes", changes)
-    add_post(r"/knowledge/changes/{id:\d+}/revert", revert)
+    add_post("/knowledge/changes/{id:[0-9]{1,18}}/revert", revert)

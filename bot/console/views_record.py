@@ -11,7 +11,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
 
-from bot.console.forms import CsrfForm, posted
+from bot.console.forms import CsrfForm, posted, read_form
 from bot.console.render import language_of, notify, render
 from bot.console.viewer import need
 from bot.console.views_knowledge import STAFF, actor_of, live_knowledge
@@ -125,7 +125,7 @@ def parsed(field: str, form: MultiDictProxy[Any]) -> Any:
 async def save_fields(request: web.Request) -> web.Response:
     actor = actor_of(need(request, STAFF, page=False))
     await posted(request, CsrfForm)
-    form = await request.post()
+    form = await read_form(request)
     ref = ref_of(request)
     async with request.config_dict[DB]() as session:
         values = edits.current_values(await documents(session), ref)
@@ -167,7 +167,7 @@ async def verify(request: web.Request) -> web.Response:
 async def save_examples(request: web.Request) -> web.Response:
     actor = actor_of(need(request, STAFF, page=False))
     await posted(request, CsrfForm)
-    form = await request.post()
+    form = await read_form(request)
     ref = ref_of(request)
     if ref.kind != "faq":
         raise web.HTTPNotFound()
@@ -209,7 +209,7 @@ async def create_faq(request: web.Request) -> web.Response:
     """A new FAQ with its answers and examples; the bot understands it with the next model."""
     actor = actor_of(need(request, STAFF, page=False))
     await posted(request, CsrfForm)
-    form = await request.post()
+    form = await read_form(request)
     entered = {name: str(form.get(name, "")) for name in form if name != "csrf_token"}
     topic, key = entered.get("topic", ""), entered.get("key", "").strip()
     try:

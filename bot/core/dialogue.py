@@ -62,6 +62,9 @@ class Translate(Protocol):
 class Policy:
     clarify_below: float = 0.55
     misses_before_counsellor: int = 2
+    # what the privacy notice says (the retention settings)
+    retention_days: int = 90
+    handoff_retention_days: int = 30
 
 
 @dataclass

@@ -51,9 +51,9 @@ def script_language(text: str) -> str | None:
     return "ar" if arabic * 2 >= latin else "latin"
 
 
-def normalise_hint(hint: str | None) -> str | None:
-    """'de-DE' -> 'de'; anything not supported -> None."""
-    if not hint:
+def normalise_hint(hint: object) -> str | None:
+    """'de-DE' -> 'de'; anything not supported (also a number or a list) -> None."""
+    if not isinstance(hint, str) or not hint:
         return None
     code = hint.strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else None

@@ -28,6 +28,7 @@ from bot.core.dialogue import (
     topic_buttons,
 )
 from bot.core.handoff import OPEN_HANDOFF, Actor, Change, Refused, Status, legal
+from bot.core.privacy import Effect, forget_question, is_privacy_command, privacy_step
 from bot.core.types import LANGUAGES, TOPICS, Button, ConversationState, Reply
 
 # What a custom action may change (its SlotSet events); everything else is the machine's.
@@ -80,6 +81,7 @@ class Outcome:
     after: list[Reply] = field(default_factory=list)  # sent after the actions' replies
     change: Change | None = None
     forward: bool = False  # the message is for the person handling the conversation
+    effect: Effect | None = None  # the user's data: send a copy ("export") or "erase" it
 
 
 def transition(state: ConversationState, event: Event, context: Context) -> Outcome:
@@ -119,10 +121,11 @@ def _user_message(state: ConversationState, turn: Turn, context: Context) -> Out
     if state.status in OPEN_HANDOFF:
         return _during_handoff(state, turn, context)
     intent = turn.parse.intent if turn.parse else None
+    if turn.parse is not None and is_privacy_command(intent, turn.parse.confidence):
+        return _privacy(state, str(intent), context)
+    forget_question(state)
     if intent == "start":
         return _start(state, context)
-    if intent == "privacy":
-        return Outcome(state, [Reply(_tr(state, context)("privacy"), kind="privacy")])
     if intent == "cancel_handoff":  # a stale button: nobody is waiting any more
         tr = _tr(state, context)
         return Outcome(state, [Reply(tr("handoff_cancelled"), topic_buttons(tr, list(TOPICS)),
@@ -206,8 +209,11 @@ def _during_handoff(state: ConversationState, turn: Turn, context: Context) -> O
         out.actions.append(ACTION_EMERGENCY)  # the numbers, always first
         state.urgent = True
     tr = _tr(state, context)
-    if parse.intent in ("privacy", "change_language") and parse.confidence >= 1:
-        return _channel_command(state, parse.intent, parse.entity("language"), context)
+    if is_privacy_command(parse.intent, parse.confidence):
+        return _privacy(state, str(parse.intent), context)
+    forget_question(state)
+    if parse.intent == "change_language" and parse.confidence >= 1:
+        return _channel_command(state, parse.entity("language"), context)
     if parse.intent == "cancel_handoff":
         out.forward = False
         _change(out, "bot", "user", "user_cancelled")
@@ -222,12 +228,17 @@ def _during_handoff(state: ConversationState, turn: Turn, context: Context) -> O
     return out
 
 
-def _channel_command(state: ConversationState, intent: str, language: str | None,
+def _privacy(state: ConversationState, intent: str, context: Context) -> Outcome:
+    """/privacy, /mydata and /delete are about the user's data: answered at any time, also
+    while a person is wanted or answering, and not passed on."""
+    step = privacy_step(state, intent, _tr(state, context), context.policy)
+    return Outcome(state, step.replies, effect=step.effect)
+
+
+def _channel_command(state: ConversationState, language: str | None,
                      context: Context) -> Outcome:
-    """/privacy and /language are about the channel: answered also while a person is
-    wanted, and not passed on."""
-    if intent == "privacy":
-        return Outcome(state, [Reply(_tr(state, context)("privacy"), kind="privacy")])
+    """/language is about the channel: answered also while a person is wanted, and not
+    passed on."""
     if language in LANGUAGES:
         state.language, state.language_explicit = language, True
         return Outcome(state, after=[language_confirmation(_tr(state, context))])

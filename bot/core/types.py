@@ -125,6 +125,15 @@ class Location:
     address: str = ""
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (the user's data as JSON). Never stored with the message."""
+
+    filename: str
+    content: str
+    mime_type: str = "application/json"
+
+
 @dataclass
 class Reply:
     text: str
@@ -132,6 +141,7 @@ class Reply:
     kind: str = "text"  # text | emergency | faq | welcome_point | office | clarify | ...
     ref: str | None = None  # what the reply is about: a FAQ intent, a topic, a point id
     links: list[Link] = field(default_factory=list)  # its sources, shown by name
+    attachment: Attachment | None = None
 
     def details(self) -> dict[str, Any] | None:
         """What is stored besides text and kind (None when there is nothing)."""

@@ -100,8 +100,9 @@ def testset_id(examples: list[Example]) -> str:
 class Publisher:
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
                  generations: Generations, watcher: Watcher, servers: NluServers,
-                 http: aiohttp.ClientSession, config: Path = CONFIG) -> None:
-        self._settings, self._sessions, self._config = settings, sessions, config
+                 http: aiohttp.ClientSession, config: Path | None = None) -> None:
+        self._settings, self._sessions = settings, sessions
+        self._config = config or settings.publish_config
         self._generations, self._watcher, self._servers = generations, watcher, servers
         self._http = http
         self._names: dict[int, str] = {}  # live revision → its training data's fingerprint

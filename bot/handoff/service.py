@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.actions_runner import carry_out, latest_message
 from bot.core.handoff import Refused
 from bot.core.machine import CounsellorAct, Event, TimerFired, transition
+from bot.core.text import clean_text
 from bot.core.types import ParseResult, Reply
 from bot.generation import Generations
 from bot.handoff import store
@@ -69,7 +70,7 @@ class Handoffs:
         return await self._act(conversation_id, CounsellorAct("claim", who.id, admin=who.admin))
 
     async def reply(self, conversation_id: int, who: Counsellor, text: str) -> str | None:
-        text = text.strip()
+        text, _cut = clean_text(text, len(text))
         if not text:
             return "empty"
         act = CounsellorAct("reply", who.id, text=text, admin=who.admin)
@@ -83,7 +84,7 @@ class Handoffs:
 
     async def note(self, conversation_id: int, who: Counsellor, text: str) -> str | None:
         """An internal note: stored with the transcript, never sent."""
-        text = text.strip()
+        text, _cut = clean_text(text, len(text))
         if not text:
             return "empty"
         async with self._sessions() as session:

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 def create_engine(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error's message (logged) never carries the values, i.e. no texts
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

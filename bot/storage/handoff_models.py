@@ -67,3 +67,18 @@ class Contact(Base):
     channel: Mapped[str] = mapped_column(String(20))
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ErasedConversation(Base):
+    """A conversation its user deleted (/delete): all that is left of it, so counsellors see
+    why it is gone — its id, when, and the handoff state it was in. Nothing about the user."""
+
+    __tablename__ = "erased_conversations"
+
+    conversation_id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                                 autoincrement=False)
+    status: Mapped[str] = mapped_column(String(10))  # bot | waiting | human | closed
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("console_users.id", ondelete="SET NULL"), nullable=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                   index=True)

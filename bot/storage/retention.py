@@ -7,6 +7,8 @@
 - A conversation whose handoff was closed is deleted `closed_handoff_days` (default 30) after
   the close.
 - A user left without a conversation (pseudonym, language, city) goes with the last one.
+- What is left of a conversation its user deleted (a tombstone: id, time, handoff state) goes
+  after `conversation_days`.
 - Telegram inbox and outbox rows are deleted `queue_hours` (default 24) after they were handled
   (inbox: done, ignored, failed; outbox: sent, failed, unconfirmed). Pending rows stay.
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.storage.handoff_models import ErasedConversation
 from bot.storage.models import Conversation, Message, User, utcnow
 from bot.storage.queue_models import InboxUpdate, OutboxMessage
 
@@ -50,10 +53,12 @@ class Purged:
     users: int = 0
     inbox: int = 0
     outbox: int = 0
+    tombstones: int = 0
 
     def __str__(self) -> str:
         return (f"{self.conversations} conversations, {self.users} users, "
-                f"{self.inbox} inbox and {self.outbox} outbox rows")
+                f"{self.inbox} inbox and {self.outbox} outbox rows, "
+                f"{self.tombstones} deleted-conversation notes")
 
 
 def _count(result: object) -> int:
@@ -98,7 +103,9 @@ async def purge(session: AsyncSession, policy: RetentionPolicy,
     inbox_rows, outbox_rows = handled_queue_rows(policy, now)
     outbox = _count(await session.execute(outbox_rows))
     inbox = _count(await session.execute(inbox_rows))
-    return Purged(conversations, users, inbox, outbox)
+    tombstones = _count(await session.execute(delete(ErasedConversation).where(
+        ErasedConversation.erased_at < now - dt.timedelta(days=policy.conversation_days))))
+    return Purged(conversations, users, inbox, outbox, tombstones)
 
 
 async def counts(session: AsyncSession) -> dict[str, int]:
@@ -106,7 +113,8 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     from bot.storage.models import Base
 
     names = ("users", "conversations", "messages", "feedback", "handoff_transitions",
-             "handoff_contacts", "unanswered_reviews", "telegram_inbox", "telegram_outbox")
+             "handoff_contacts", "unanswered_reviews", "telegram_inbox", "telegram_outbox",
+             "erased_conversations")
     tables = Base.metadata.tables
     return {name: int(await session.scalar(select(func.count()).select_from(tables[name])) or 0)
             for name in names}

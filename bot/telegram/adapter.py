@@ -15,12 +15,12 @@ from telegram.constants import ChatAction
 from bot.core.types import LANGUAGES, Reply
 from bot.i18n import Translator
 from bot.telegram.handlers import UpdateHandler
-from bot.telegram.inbox import language_code_of
+from bot.telegram.inbox import Malformed, language_code_of
 from bot.telegram.prefs import Prefs
 from bot.telegram.render import Call, render_all, settle_choice
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "language", "city", "human", "privacy", "help")
+COMMANDS = ("start", "language", "city", "human", "privacy", "mydata", "delete", "help")
 
 
 class Adapter:
@@ -34,7 +34,12 @@ class Adapter:
         self._background: set[asyncio.Task[Any]] = set()
 
     async def process(self, payload: dict[str, Any]) -> list[Call]:
-        update = Update.de_json(payload, self._bot)
+        try:
+            update = Update.de_json(payload, self._bot)
+        except (TypeError, KeyError, ValueError, OverflowError, AttributeError) as exc:
+            raise Malformed(type(exc).__name__) from None
+        if not well_typed(update):
+            raise Malformed("a field of the wrong type")
         self._acknowledge(update)
         outcome = await self._handler.handle(update)
         if outcome is None:
@@ -96,3 +101,11 @@ def settle(query: CallbackQuery | None) -> Call | None:
     label = next((button.text for row in message.reply_markup.inline_keyboard for button in row
                   if button.callback_data == data), None)
     return settle_choice(message.message_id, message.text_html, label) if label else None
+
+
+def well_typed(update: Update) -> bool:
+    """PTB takes what it is given: a text must be a string, callback data too."""
+    message, query = update.message, update.callback_query
+    if message is not None and message.text is not None and not isinstance(message.text, str):
+        return False
+    return query is None or query.data is None or isinstance(query.data, str)

@@ -8,7 +8,6 @@ a 5xx, so Telegram delivers the update again.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from yarl import URL
 from bot.settings import Settings
 from bot.telegram.inbox import update_id_of
 from bot.telegram.runtime import TelegramRuntime
+from bot.web.body import BadBody, json_body
 from bot.web.errors import error
 from bot.web.keys import SETTINGS
 
@@ -70,9 +70,9 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if not hmac.compare_digest(given, runtime.settings.telegram_secret_token.encode()):
         return error(403, "wrong or missing secret token")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error(400, "the body is not valid JSON")
+        body = await json_body(request)
+    except BadBody as exc:
+        return error(400, str(exc))
     if update_id_of(body) is None:
         return error(400, "not a Telegram update")
     await runtime.store([body])  # an exception here becomes a 500: Telegram retries

@@ -18,16 +18,20 @@ CALLBACK_LIMIT = 64
 BUTTON_INTENTS: tuple[str, ...] = (
     *TOPICS, "affirm", "deny", "out_of_scope", "find_welcome_point", "human_handoff",
     "change_language", "greet", "cancel_handoff",
+    "privacy", "my_data", "delete_data", "delete_confirm", "delete_cancel",
 )
 
 # Commands a user may type (Telegram: /start …; the web chat sends /start when it opens),
 # by name: the payload each carries into the state machine.
 COMMANDS = {"start": "/start", "privacy": "/privacy", "language": "/change_language",
-            "human": "/human_handoff"}
+            "human": "/human_handoff", "mydata": "/my_data", "delete": "/delete_data"}
 
 
-def fits(data: str) -> bool:
-    return 0 < len(data.encode("utf-8")) <= CALLBACK_LIMIT
+def fits(data: object) -> bool:
+    """Callback data Telegram would take: a string of 1 to 64 bytes (a lone surrogate, which
+    JSON allows, counts as its 3 bytes and matches no payload of the bot's)."""
+    return isinstance(data, str) and 0 < len(data.encode("utf-8", "surrogatepass")) \
+        <= CALLBACK_LIMIT
 
 
 def city(city_id: str) -> str:
@@ -67,4 +71,7 @@ class CallbackValidator:
         parsed = parse_payload(text)
         if text in COMMANDS.values() or (parsed is not None and parsed.intent == feedback.INTENT):
             return text
+        command = text[1:].strip().lower()  # typed as on Telegram: /human, /mydata, /delete
+        if command in COMMANDS:
+            return COMMANDS[command]
         return self.parse(text)

@@ -95,13 +95,24 @@ def language_code_of(update: dict[str, Any]) -> str | None:
     return code if isinstance(code, str) and 0 < len(code) <= 35 else None
 
 
-def minimise(value: Any) -> Any:
-    """The update without names, usernames and phone numbers (never needed to answer)."""
+class Malformed(Exception):
+    """An update that cannot be read (PTB refuses it, a field has the wrong type): it would
+    fail again on every try, so it is marked ignored at once."""
+
+
+MAX_DEPTH = 12  # Telegram nests a message 2-3 levels (a reply's original); deeper: dropped
+
+
+def minimise(value: Any, depth: int = 0) -> Any:
+    """The update without names, usernames and phone numbers (never needed to answer), and
+    without anything nested deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        return None
     if isinstance(value, list):
-        return [minimise(v) for v in value]
+        return [minimise(v, depth + 1) for v in value]
     if not isinstance(value, dict):
         return value
-    cleaned = {k: minimise(v) for k, v in value.items() if k not in _PERSONAL}
+    cleaned = {k: minimise(v, depth + 1) for k, v in value.items() if k not in _PERSONAL}
     if "first_name" in cleaned:
         cleaned["first_name"] = ""
     if "phone_number" in value:
@@ -180,6 +191,11 @@ class InboxWorker:
             async with self._slots:
                 try:
                     calls = await self._process(row.payload or {})
+                except Malformed as exc:  # no retries: an apology at once
+                    log.warning("update %s (%s) is malformed (%s); ignored", row.update_id,
+                                row.kind, exc)
+                    await self._finish(row, await self._apology(row), "ignored")
+                    continue
                 except Exception:
                     log.exception("handling update %s (%s) failed", row.update_id, row.kind)
                     await self._failed(row)
@@ -207,17 +223,19 @@ class InboxWorker:
                                           not_before=0.0) for c in calls)
             await session.commit()
 
+    async def _apology(self, row: InboxUpdate) -> list[Call]:
+        try:
+            return await self._on_failure(row.payload or {}, row.chat_id or 0)
+        except Exception:
+            log.exception("apology for update %s failed", row.update_id)
+            return []
+
     async def _failed(self, row: InboxUpdate) -> None:
         attempts = row.attempts + 1
         if attempts >= self._max_attempts:
             log.error("update %s failed %d times; answering with an apology", row.update_id,
                       attempts)
-            try:
-                calls = await self._on_failure(row.payload or {}, row.chat_id or 0)
-            except Exception:
-                log.exception("apology for update %s failed", row.update_id)
-                calls = []
-            await self._finish(row, calls, "failed")
+            await self._finish(row, await self._apology(row), "failed")
             return
         delay = min(self._retry_base * 2 ** (attempts - 1), self._retry_max)
         async with self._sessions() as session:

@@ -33,6 +33,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     LinkPreviewOptions,
     Message,
@@ -98,6 +99,10 @@ async def send_call(bot: Bot, chat_id: int, method: str,
             params["text"], chat_id, params["message_id"], parse_mode=params.get("parse_mode"),
             link_preview_options=preview)
         return edited if isinstance(edited, Message) else None
+    if method == "sendDocument":  # the user's data (/mydata), made from the stored text
+        document = InputFile(params["content"].encode("utf-8"), filename=params["filename"])
+        return await bot.send_document(chat_id, document, caption=params.get("caption"),
+                                       parse_mode=params.get("parse_mode"))
     if method == "sendVenue":  # rows stored before Welcome Points became cards
         return await bot.send_venue(chat_id, latitude=params["latitude"],
                                     longitude=params["longitude"], title=params["title"],

@@ -16,6 +16,7 @@ from bot.telegram.callbacks import fits
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # Bot API: characters of a message text
+CAPTION_LIMIT = 1024  # … and of a document's caption
 _SEPARATORS = ("\n\n", "\n", " ")
 REMOVE_KEYBOARD: dict[str, Any] = {"remove_keyboard": True}
 CHOSEN = "✓"
@@ -26,7 +27,7 @@ Words = Callable[[str], str]  # a label's key → its text in the user's languag
 class Call:
     """One Bot API call for one chat (the chat id is stored next to it, not inside)."""
 
-    method: str  # sendMessage | sendVenue | sendLocation | editMessageText
+    method: str  # sendMessage | sendDocument | sendVenue | sendLocation | editMessageText
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -119,7 +120,9 @@ def links_html(links: Iterable[Link], label: str) -> str:
 
 def render(reply: Reply, words: Words) -> list[Call]:
     """The calls for one reply: its text (split when long; the keyboard and the named sources
-    on the last part). `words` translates the labels."""
+    on the last part), or a file with the text as its caption. `words` translates labels."""
+    if reply.attachment is not None:
+        return _document(reply, words)
     chunks = [html.escape(chunk, quote=False) for chunk in split_text(reply.text)]
     sources = links_html(reply.links, words("sources_label"))
     if sources and chunks and len(f"{chunks[-1]}\n\n{sources}") <= TEXT_LIMIT:
@@ -138,6 +141,19 @@ def render(reply: Reply, words: Words) -> list[Call]:
         else:
             calls[-1].params["reply_markup"] = markup
     return calls
+
+
+def _document(reply: Reply, words: Words) -> list[Call]:
+    """A file (the user's data): the text as its caption when it fits, else sent before."""
+    assert reply.attachment is not None
+    caption = html.escape(reply.text.strip(), quote=False)
+    fits_caption = telegram_length(reply.text.strip()) <= CAPTION_LIMIT
+    calls = [] if fits_caption else render(Reply(reply.text, kind=reply.kind), words)
+    params: dict[str, Any] = {"filename": reply.attachment.filename,
+                              "content": reply.attachment.content}
+    if fits_caption and caption:
+        params |= {"caption": caption, "parse_mode": "HTML"}
+    return [*calls, Call("sendDocument", params)]
 
 
 def settle_choice(message_id: int, text_html: str, label: str) -> Call:

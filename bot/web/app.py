@@ -12,7 +12,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console.app import create_console
-from bot.core.dialogue import Policy
 from bot.curation.documents import Tree, documents, seed_if_empty
 from bot.curation.publish import Publisher
 from bot.generation import Builder, Generation, Generations, Watcher, live_version
@@ -60,7 +59,7 @@ def build_services(settings: Settings, generations: Generations,
                    translators: dict[str, Translator], sessions: async_sessionmaker[AsyncSession],
                    bus: Bus, secrets: Secrets) -> tuple[ChatService, Handoffs]:
     """The chat pipeline and the counsellors' handoff, over the same generations."""
-    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
+    policy = settings.policy()
     detector = LinguaDetector(vocabulary_from_nlu(settings.nlu_dir))
     contacts = ContactBook(secrets.contact_key)
     service = ChatService(
@@ -77,7 +76,7 @@ def build_services(settings: Settings, generations: Generations,
 
 def builder_for(settings: Settings, translators: dict[str, Translator],
                 http: aiohttp.ClientSession) -> Builder:
-    policy = Policy(settings.clarify_below, settings.misses_before_counsellor)
+    policy = settings.policy()
     return Builder(translators, policy, settings.presence_timeout_seconds, http,
                    settings.rasa_token, settings.rasa_timeout_seconds)
 

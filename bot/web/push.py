@@ -6,6 +6,7 @@ says when to look (bot/handoff/bus.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -42,7 +43,7 @@ async def pushed_since(session: AsyncSession, pseudo: str, after: int,
 
 def start_after(request: web.Request) -> int | None:
     raw = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
 async def chat_events(request: web.Request) -> web.StreamResponse:
@@ -55,16 +56,17 @@ async def chat_events(request: web.Request) -> web.StreamResponse:
     pseudo = repo.pseudonym(request.app[SECRETS].pseudonym_secret, "web", session_id)
     sessions: async_sessionmaker[AsyncSession] = request.app[DB]
     async with request.app[BUS].subscribe() as events, sse_response(request) as stream:
-        while stream.is_connected():
-            async with sessions() as session:
-                messages, mine = await pushed_since(session, pseudo, after)
-            for message in messages:
-                await stream.send(json.dumps(message_json(message), ensure_ascii=False),
-                                  id=str(message.id), event="message")
-                after = message.id
-            if len(messages) == BATCH:
-                continue
-            await _next_event(events, mine)
+        with contextlib.suppress(ConnectionError):  # the browser has gone: nothing to report
+            while stream.is_connected():
+                async with sessions() as session:
+                    messages, mine = await pushed_since(session, pseudo, after)
+                for message in messages:
+                    await stream.send(json.dumps(message_json(message), ensure_ascii=False),
+                                      id=str(message.id), event="message")
+                    after = message.id
+                if len(messages) == BATCH:
+                    continue
+                await _next_event(events, mine)
     return stream
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +10,9 @@ from aiohttp import web
 from bot.core.language import normalise_hint
 from bot.core.types import LANGUAGES, Incoming, Location
 from bot.kb.places import on_earth
+from bot.privacy.export import as_attachment, my_data
 from bot.storage import repository as repo
+from bot.web.body import BadBody, json_body
 from bot.web.errors import error
 from bot.web.keys import (
     DB,
@@ -33,6 +34,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/", chat_page, name="chat")
     app.router.add_post("/webhooks/rest/webhook", rest_webhook, name="rest")
     app.router.add_get("/chat/events", chat_events, name="chat_events")
+    app.router.add_get("/chat/mydata", my_data_file, name="chat_mydata")
     app.router.add_get("/health", health, name="health")
 
 
@@ -99,9 +101,9 @@ async def rest_webhook(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return error(415, "send JSON with Content-Type: application/json")
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error(400, "the body is not valid JSON")
+        body = await json_body(request)
+    except BadBody as exc:
+        return error(400, str(exc))
     session_id, refresh = request.app[IDENTITY].ensure(request)
     incoming = incoming_from(body, session_id, request.app[GENERATIONS].current.callbacks.typed)
     if isinstance(incoming, str):
@@ -112,6 +114,21 @@ async def rest_webhook(request: web.Request) -> web.Response:
                                    for r in answer.replies])
     if refresh:
         request.app[IDENTITY].set_cookie(response, session_id)
+    return response
+
+
+async def my_data_file(request: web.Request) -> web.Response:
+    """The chat session's stored data as a JSON download (the "my data" button, /mydata)."""
+    session_id, _refresh = request.app[IDENTITY].read(request)
+    if session_id is None:
+        return error(404, "no chat session: nothing is stored about this browser")
+    pseudo = repo.pseudonym(request.app[SECRETS].pseudonym_secret, "web", session_id)
+    async with request.app[DB]() as session:
+        attachment = as_attachment(await my_data(session, "web", pseudo))
+    response = web.Response(text=attachment.content, content_type=attachment.mime_type,
+                            charset="utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{attachment.filename}"'
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -45,6 +45,7 @@ from bot.core.machine import (
     UserMessage,
     transition,
 )
+from bot.core.privacy import PRIVACY_INTENTS
 from bot.core.types import (
     FALLBACK_INTENT,
     LANGUAGES,
@@ -115,7 +116,8 @@ locations = st.one_of(st.none(), st.builds(Location, coordinates, coordinates))
 payloads = st.one_of(
     st.sampled_from([*(f'/change_language{{"language":"{lang}"}}' for lang in LANGUAGES),
                      *(f'/set_city{{"city":"{city}"}}' for city in CITIES), CANCEL_PAYLOAD,
-                     "/human_handoff", "/affirm", "/deny", "/start", "/privacy"]),
+                     "/human_handoff", "/affirm", "/deny", "/start", "/privacy", "/my_data",
+                     "/delete_data", "/delete_confirm", "/delete_cancel"]),
     st.sampled_from([*(f"/{i}" for i in INTENTS), *(f"/{key}" for key in KNOWLEDGE.faqs)]),
     st.sampled_from(['/set_city{"city":"atlantis"}', '/change_language{"language":"fr"}',
                      '/set_city{"city":["leipzig"]}', "/affirm{}", "/deny[1]"]),
@@ -232,6 +234,9 @@ def _step(state: ConversationState, event: Event, ctx: Context) -> ConversationS
             assert out.replies or out.actions or out.after, event
     if isinstance(event, CounsellorAct) and event.kind == "reply":
         assert [r.text for r in out.replies] == [event.text]
+    if out.effect == "erase":  # only the user's "yes" to the question just asked
+        assert isinstance(event, UserMessage) and event.turn.parse is not None
+        assert event.turn.parse.intent == "delete_confirm" and state.pending == "confirm_delete"
     return new
 
 
@@ -268,7 +273,8 @@ def test_any_sequence_of_events_keeps_the_machine_sound(
 def test_a_message_during_a_handoff_keeps_the_bot_quiet(
         language: str, steps: list[Event], message: UserMessage) -> None:
     """From any state a person was asked for in, a message is forwarded, or it is one of
-    the few things the bot still answers (emergency, /privacy, /language, cancel)."""
+    the few things the bot still answers (emergency, /privacy, /mydata, /delete, /language,
+    cancel)."""
     state = ConversationState(language=language)
     ctx = context(True, {})
     asked = parse_payload("/human_handoff")
@@ -283,8 +289,8 @@ def test_a_message_during_a_handoff_keeps_the_bot_quiet(
         return
     out = transition(state, message, ctx)
     parse = message.turn.parse
-    answered = parse is not None and (parse.intent in ("privacy", "change_language",
-                                                       "cancel_handoff", "human_handoff")
+    answered = parse is not None and (parse.intent in ("change_language", "cancel_handoff",
+                                                       "human_handoff", *PRIVACY_INTENTS)
                                       or parse.entity("district") or parse.entity("postcode")
                                       or message.turn.location is not None)
     assert out.forward or answered

@@ -27,9 +27,17 @@ async def params_of(request: web.Request) -> dict[str, Any]:
         return data
     form = await request.post() if request.can_read_body else {}
     params: dict[str, Any] = {}
+    files = {key: value for key, value in form.items() if isinstance(value, web.FileField)}
     for key, value in form.items():
+        if isinstance(value, web.FileField):
+            raw = value.file.read()
+            params[key] = {"filename": value.filename, "size": len(raw),
+                           "content": raw.decode("utf-8", errors="replace")}
+            continue
         if not isinstance(value, str):
             continue
+        if value.startswith("attach://") and value[9:] in files:
+            continue  # the upload under another field name: resolved below
         if key in JSON_FIELDS:
             params[key] = json.loads(value)
         elif key in INT_FIELDS:
@@ -40,6 +48,9 @@ async def params_of(request: web.Request) -> dict[str, Any]:
             params[key] = value
     for key, value in request.query.items():
         params.setdefault(key, int(value) if key in INT_FIELDS else value)
+    for key, value in form.items():
+        if isinstance(value, str) and value.startswith("attach://") and value[9:] in params:
+            params[key] = params.pop(value[9:])
     return params
 
 
@@ -90,6 +101,8 @@ def check_send(method: str, params: dict[str, Any]) -> tuple[str | None, dict[st
             data = button.get("callback_data", "")
             if not 1 <= len(data.encode()) <= 64:
                 return "BUTTON_DATA_INVALID", {}
+    if method == "senddocument":
+        return _document(params)
     if method in ("sendmessage", "editmessagetext"):
         raw = str(params.get("text") or "")
         if params.get("parse_mode") == "HTML" and (problem := html_problem(raw)):
@@ -109,3 +122,22 @@ def check_send(method: str, params: dict[str, Any]) -> tuple[str | None, dict[st
         return None, {"location": location, "venue": {
             "location": location, "title": params["title"], "address": params["address"]}}
     return None, {"location": location}
+
+
+def _document(params: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """An uploaded file (not a file_id or URL) with an optional caption of ≤ 1024 characters."""
+    document = params.get("document")
+    if not isinstance(document, dict) or not document.get("filename"):
+        return "there is no document in the request", {}
+    if document["size"] > 50 * 1024 * 1024:
+        return "file is too big", {}
+    caption = str(params.get("caption") or "")
+    if params.get("parse_mode") == "HTML" and (problem := html_problem(caption)):
+        return problem, {}
+    shown = visible(caption, params.get("parse_mode"))
+    if utf16_length(shown) > 1024:
+        return "message caption is too long", {}
+    content: dict[str, Any] = {"document": {"file_id": f"doc-{document['size']}",
+                                            "file_name": document["filename"],
+                                            "file_size": document["size"]}}
+    return None, {**content, "caption": shown} if shown else content

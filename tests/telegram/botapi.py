@@ -217,6 +217,9 @@ class BotApi:
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:
         return self._record("sendmessage", params)
 
+    async def _m_senddocument(self, params: dict[str, Any]) -> Any:
+        return self._record("senddocument", params)
+
     async def _m_sendvenue(self, params: dict[str, Any]) -> Any:
         return self._record("sendvenue", params)
 

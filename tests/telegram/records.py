@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SEND_METHODS = frozenset({"sendmessage", "sendvenue", "sendlocation", "editmessagetext"})
+SEND_METHODS = frozenset({"sendmessage", "sendvenue", "sendlocation", "editmessagetext",
+                          "senddocument"})
 
 
 @dataclass
@@ -21,7 +22,14 @@ class Sent:
 
     @property
     def text(self) -> str:
-        return str(self.params.get("text") or self.params.get("title") or "")
+        return str(self.params.get("text") or self.params.get("title")
+                   or self.params.get("caption") or "")
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        """An uploaded file: {"filename", "content" (text), "size"}."""
+        document = self.params.get("document")
+        return document if isinstance(document, dict) else None
 
     @property
     def buttons(self) -> list[tuple[str, str]]:

@@ -79,7 +79,7 @@ async def test_commands(polling: Harness) -> None:
     assert "/language" in unknown.text
     for language in ("", "de", "en", "ar"):
         assert [c["command"] for c in polling.api.commands[language]] == [
-            "start", "language", "city", "human", "privacy", "help"]
+            "start", "language", "city", "human", "privacy", "mydata", "delete", "help"]
 
 
 async def test_group_messages_are_stored_but_not_answered(polling: Harness) -> None:

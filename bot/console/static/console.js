@@ -75,7 +75,9 @@
     }
     const later = debounce(refresh, 150);
     return function (event) {
-      if (event && event.kind === "conversation" && String(event.id) === id) { later(); }
+      if (!event || event.kind !== "conversation" || String(event.id) !== id) { return; }
+      if (event.status === "deleted") { window.location.reload(); return; }  /* by the user */
+      later();
     };
   }
 

@@ -7,6 +7,7 @@
   const lang = script.dataset.lang;
   const counsellorLabel = script.dataset.counsellor;
   const sourcesLabel = script.dataset.sources;
+  const downloadLabel = script.dataset.download;
   // 👍 / 👎 under an FAQ answer (payload /feedback{…}): their names for screen readers
   const feedbackLabels = { "1": script.dataset.helpful, "-1": script.dataset.unhelpful };
   const FEEDBACK = /^\/feedback\{"message":\d+,"value":(-?1)\}$/;
@@ -76,6 +77,17 @@
     return row.children.length ? row : null;
   }
 
+  function downloadRow() {
+    // /mydata: the stored data of this chat session as a JSON file
+    const row = document.createElement("div");
+    row.className = "buttons";
+    const a = document.createElement("a");
+    a.className = "link-button"; a.href = "/chat/mydata"; a.textContent = downloadLabel;
+    a.setAttribute("download", "");
+    row.appendChild(a);
+    return row;
+  }
+
   function sourceLine(links) {
     // Named sources: "Quellen: Stadt Düsseldorf: Welcome Points (2019) · …"
     const line = document.createElement("p");
@@ -118,6 +130,8 @@
     if (links && links.length) { item.appendChild(sourceLine(links)); }
     const row = r.buttons && r.buttons.length ? buttonRow(r.buttons, choices) : null;
     if (row) { item.appendChild(row); }
+    if (kind === "my_data") { item.appendChild(downloadRow()); }
+    if (kind === "data_deleted") { log.replaceChildren(); }  // nothing of it is kept
     const ratings = (r.buttons || []).filter((b) => b.payload && FEEDBACK.test(b.payload));
     if (ratings.length && choices) { item.appendChild(feedbackRow(ratings)); }
     log.appendChild(item);
@@ -149,6 +163,10 @@
       show(JSON.parse(event.data), "bot", true);
     });
   }
+
+  document.getElementById("privacy").addEventListener("click", () => {
+    send("/privacy", document.getElementById("privacy").textContent);
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
