@@ -5,7 +5,8 @@ real SQLite; no NLU needed (commands and buttons; typed text is stored and answe
 /mydata arrives as a document (sendDocument, multipart upload) holding the user's messages
 and not the raw chat id. /delete asks first; after "yes" every row about the user goes —
 including the chat's replies still waiting in the outbox and its failed inbox rows (the only
-rows with the raw chat id) — while another chat's rows stay.
+rows with the raw chat id) and the encrypted chat id kept while a person is wanted — while
+another chat's rows stay.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ async def test_delete_after_yes_removes_every_row(bot: Harness) -> None:
     await amal.text("/start")
     await amal.press('/change_language{"language":"ar"}')
     await amal.text(SAID)
+    await amal.text("/human")  # waiting for a person: the chat id is kept, encrypted
     await other.text("/start")
     [question] = await amal.text("/delete")
     assert [data for _title, data in question.buttons] == ["/delete_confirm", "/delete_cancel"]
@@ -93,6 +95,8 @@ async def test_delete_after_yes_removes_every_row(bot: Harness) -> None:
     print(f"\nrows before /delete: {before}\nrows after:          {after}")
     assert done.text.startswith("تم")  # in Arabic, and sent after the deletion
     assert (before["users"], after["users"]) == (2, 1)
+    assert (before["handoff_transitions"], before["handoff_contacts"]) == (1, 1)
+    assert (after["handoff_transitions"], after["handoff_contacts"]) == (0, 0)
     assert after["conversations"] == 1 and after["erased_conversations"] == 1
     left = await bot.query(select(OutboxMessage.chat_id, OutboxMessage.status).where(
         OutboxMessage.status == "pending"))
