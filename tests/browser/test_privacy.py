@@ -5,7 +5,7 @@ messages; deletion asks first, then the page shows only the confirmation — and
 counsellor's open conversation page turns into "deleted by the user" by itself.
 
 Screenshots: var/screenshots/privacy-{de,ar}-{desktop,phone}.png, privacy-deleted-*.png and
-console-deleted-{de,ar}.png.
+console-deleted-{de,ar}-{desktop,phone}.png.
 """
 
 from __future__ import annotations
@@ -107,7 +107,10 @@ async def test_privacy_notice_my_data_and_deletion(site: Site, chromium: Browser
     await shoot(chat, f"privacy-deleted-{lang}-phone")
 
     await console.locator("h1", has_text=t["deleted"]).wait_for(timeout=WAIT)  # live
-    await shoot(console, f"console-deleted-{lang}")
+    await shoot(console, f"console-deleted-{lang}-desktop")
+    await console.set_viewport_size(PHONE)
+    await shoot(console, f"console-deleted-{lang}-phone")
+    assert await no_sideways_scroll(console) == 0
     assert all(e.startswith("410 ") for e in console_errors), console_errors
     async with site.db() as session:
         assert (await session.scalars(select(User))).all() == []
